@@ -1,0 +1,65 @@
+# En dörr in – the front door. `make run` and `make test` work on a fresh clone; `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+FLASK := $(BIN)/flask --app wsgi
+LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-fast lint format i18n i18n-extract i18n-update db system-check clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+
+system-check: ## check the system libraries WeasyPrint needs
+	@missing=""; for lib in $(LIBS); do ldconfig -p | grep -q "$$lib" || missing="$$missing $$lib"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Missing system libraries:$$missing"; \
+	  echo "On Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1"; \
+	  exit 1; fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations -l $* 2>&1 | grep -v '^compiling' || true
+
+i18n: $(STAMP) $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po)) ## compile the catalogs
+
+i18n-extract: $(STAMP) ## collect interface text into translations/messages.pot
+	$(BIN)/pybabel extract --no-location --sort-output -F translations/babel.cfg -k lazy_gettext -k N_ -k _l -o translations/messages.pot app eservices templates
+
+i18n-update: i18n-extract ## merge new interface text into every catalog
+	$(BIN)/pybabel update --no-location --omit-header -N -i translations/messages.pot -d translations
+
+db: system-check $(STAMP) i18n ## migrate the database and load the bundled e-services
+	$(FLASK) db upgrade
+	$(FLASK) forms load
+
+run: db ## serve on http://127.0.0.1:5000 (SQLite in instance/, mail as .eml files)
+	$(FLASK) run --host 127.0.0.1 --port 5000 --debug
+
+test: system-check $(STAMP) i18n ## the whole suite: SQLite, then also TEST_DATABASE_URL when set
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again against $$TEST_DATABASE_URL"; $(BIN)/pytest -q tests/web; fi
+
+test-fast: $(STAMP) i18n ## unit and web tests on SQLite only, stop at the first failure
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -x tests/unit tests/web
+
+lint: $(STAMP) ## ruff and the import contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: $(STAMP) ## format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## remove the virtual environment, compiled catalogs and caches (not instance/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find translations -name '*.mo' -delete

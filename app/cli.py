@@ -1,0 +1,77 @@
+"""Flask commands: ``flask --app wsgi db upgrade``, ``forms load``, ``drafts purge``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.services import eservices as eservice_service
+from app.services import filing
+from eservices.schema import DefinitionError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+db_cli = AppGroup("db", help="The database schema (Alembic migrations).")
+forms_cli = AppGroup("forms", help="The bundled e-services in forms/.")
+drafts_cli = AppGroup("drafts", help="Residents' unsent drafts.")
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: the newest)."""
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (``base`` for empty)."""
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@forms_cli.command("load")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None)
+def forms_load(directory: Path | None) -> None:
+    """Publish every forms/*.yaml that is new or changed; nothing is stored if any file is wrong."""
+    directory = directory or Path(current_app.config["FORMS_DIR"])
+    session = current_app.extensions["db_sessionmaker"]()
+    try:
+        report = eservice_service.load_bundled(session, directory.glob("*.yaml"), datetime.now(UTC))
+        session.commit()
+    except DefinitionError as error:
+        session.rollback()
+        raise click.ClickException(str(error)) from None
+    finally:
+        session.close()
+    click.echo(
+        f"E-services: {len(report.created)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged."
+    )
+
+
+@drafts_cli.command("purge")
+def drafts_purge() -> None:
+    """Delete drafts past their expiry date."""
+    session = current_app.extensions["db_sessionmaker"]()
+    with session.begin():
+        count = filing.purge_expired_drafts(session, datetime.now(UTC))
+    click.echo(f"{count} expired draft(s) deleted.")
+
+
+def register_cli(app: Flask) -> None:
+    for group in (db_cli, forms_cli, drafts_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,100 @@
+"""Configuration: defaults, then environment variables (prefix ``ENDORRIN_``), then ``instance/config.py``.
+
+:func:`validate` refuses configurations that are unsafe outside development.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PREFIX = "ENDORRIN_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+UNSAFE_KEYS = {"", "dev", "change-me", "secret"}
+
+
+class Defaults:
+    ENV = "development"
+    SECRET_KEY = ""
+    #: empty: an SQLite file in the instance folder
+    DATABASE_URL = ""
+    SQL_ECHO = False
+    MUNICIPALITY_NAME = "Grums kommun"
+    REFERENCE_PREFIX = "GRU"
+    TIMEZONE = "Europe/Stockholm"
+    #: interface languages offered, Swedish first; adding one is a catalog plus one entry here
+    LANGUAGES = ["sv", "en"]
+    DEFAULT_LOCALE = "sv"
+    DRAFT_TTL_DAYS = 30
+    FORMS_DIR = str(PROJECT_ROOT / "forms")
+    #: a whole request body; per-file limits are in each file field's definition
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    PUBLIC_BASE_URL = ""
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a resident may spend an evening on a form; the token lives with the session
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, list):
+        return json.loads(raw) if raw.strip().startswith("[") else [part.strip() for part in raw.split(",") if part]
+    return raw
+
+
+def init_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Load configuration into ``app.config`` in order: defaults, environment, instance file, ``overrides``."""
+    app.config.from_object(Defaults)
+    for key in dir(Defaults):
+        if key.isupper() and PREFIX + key in os.environ:
+            app.config[key] = _coerce(os.environ[PREFIX + key], getattr(Defaults, key))
+    if overrides is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.update(overrides)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "endorrin.sqlite3")
+    if not app.config["SECRET_KEY"] and app.config["ENV"] == "development":
+        app.config["SECRET_KEY"] = _development_key(Path(app.instance_path))
+    app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
+    validate(app.config)
+
+
+def _development_key(instance: Path) -> str:
+    # A key kept in the instance folder, so sessions survive a restart of `make run`; never used in
+    # production, where validate() insists on a configured key.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to set."""
+
+
+def validate(config: Any) -> None:
+    """Raise :class:`ConfigError` for settings that must not reach production."""
+    problems = []
+    if config["ENV"] not in {"development", "testing", "production"}:
+        problems.append(f"{PREFIX}ENV must be development, testing or production")
+    if config["ENV"] == "production":
+        key = config.get("SECRET_KEY") or ""
+        if key in UNSAFE_KEYS or len(key) < 32:
+            problems.append(f"{PREFIX}SECRET_KEY must be set to a random value of at least 32 characters")
+    if not config["LANGUAGES"] or config["LANGUAGES"][0] != config["DEFAULT_LOCALE"]:
+        problems.append(f"{PREFIX}LANGUAGES must start with the default locale {config['DEFAULT_LOCALE']!r}")
+    if problems:
+        raise ConfigError("; ".join(problems))

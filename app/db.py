@@ -1,0 +1,149 @@
+"""Persistence plumbing: the declarative base, column types, the engine, and one session per request.
+
+Models import only the first half (Base, column types); the Flask wiring at the end is used by
+``create_app`` and the routes.
+
+Services take a session and never commit. The request commits once at its end when it succeeded
+(see :func:`init_db`), and rolls back otherwise.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime in Python, whatever the database keeps (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: JSON that is JSONB on PostgreSQL (indexable, compact) and JSON text elsewhere.
+JSONData = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime; used as a column default callable (never evaluated at import)."""
+    return datetime.now(UTC)
+
+
+def new_token() -> str:
+    """A long random token for private links (resume a draft, follow a case): 256 bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and writer serialisation (see below)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args={"options": "-c statement_timeout=30000"} if url.startswith("postgresql") else {},
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite opens transactions lazily and "upgrades" a reader to a writer, which fails at once with
+    # "database is locked" when another connection wrote in between, whatever the busy timeout. Taking
+    # the write lock at BEGIN (IMMEDIATE) makes concurrent requests wait their turn instead. This is the
+    # recipe from SQLAlchemy's pysqlite documentation ("Serializable isolation / Savepoints").
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+SessionFactory = Callable[[], Session]
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def init_db(app: Flask) -> None:
+    """One engine per app, one session per request, committed once at the end of a successful request.
+
+    A response below 400 commits; anything else (an error page, an exception) rolls back, so a request
+    that fails half-way stores nothing.
+    """
+    engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
+    app.extensions["db_engine"] = engine
+    app.extensions["db_sessionmaker"] = make_session_factory(engine)
+
+    @app.after_request
+    def commit_on_success(response: Response) -> Response:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        return response
+
+    @app.teardown_request
+    def close_on_error(exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+
+def get_session() -> Session:
+    """The current request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["db_sessionmaker"]()
+    session: Session = g.db_session
+    return session

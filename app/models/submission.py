@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, JSONData, UTCDateTime, utcnow
+from app.models.eservice import EService, FormVersion
+
+
+class Submission(Base):
+    """A filed case: what was filed, frozen. Its snapshot is the record, never re-rendered from the form."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_eservice_received", "eservice_id", "submitted_at"),)
+
+    RECEIVED = "received"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    eservice_id: Mapped[int] = mapped_column(ForeignKey("eservices.id"))
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"), index=True)
+    #: one submission per draft, however often the same draft is posted
+    draft_key: Mapped[str] = mapped_column(String(64), unique=True)
+    locale: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(32), default=RECEIVED)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONData)
+    #: SHA-256 of the follow-the-case token the resident holds
+    follow_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: where the resident asked to be told about the case, if anywhere
+    email: Mapped[str | None] = mapped_column(String(254))
+
+    eservice: Mapped[EService] = relationship()
+    form_version: Mapped[FormVersion] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="submission", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class Attachment(Base):
+    """A file filed with a case: its bytes and their SHA-256, as received."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    field_name: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+
+class CaseEvent(Base):
+    """One entry of a case's timeline: received, status changes, notes, messages, access."""
+
+    __tablename__ = "case_events"
+
+    RECEIVED = "received"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
+
+    submission: Mapped[Submission] = relationship(back_populates="events")
+
+
+class ReferenceCounter(Base):
+    """The last sequence number given out per prefix and year; incremented in the filing transaction."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

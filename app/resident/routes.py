@@ -1,0 +1,322 @@
+"""Residents' routes: load -> check -> call one service -> render or redirect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, gettext
+from werkzeug.wrappers import Response
+
+from app.db import get_session
+from app.i18n import current_language
+from app.models import Draft
+from app.resident import bp
+from app.resident.pages import field_views, review_rows
+from app.services import eservices as catalog_service
+from app.services import filing
+from eservices.fields import Upload
+from eservices.schema import FormDefinition
+from eservices.validation import REMOVE_SUFFIX, validate_answers, validate_page, visible_pages
+
+DRAFTS = "drafts"  # session key: e-service slug -> draft token
+SWEDEN = filing.SWEDEN
+PAGE_ACTIONS = {"next", "back", "save"}
+REVIEW_ACTIONS = {"submit", "save"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ttl() -> timedelta:
+    return timedelta(days=current_app.config["DRAFT_TTL_DAYS"])
+
+
+def _translate(locale: str, message: str) -> str:
+    with force_locale(locale):
+        return gettext(message)
+
+
+def _entry(slug: str) -> catalog_service.CatalogEntry:
+    entry = catalog_service.find_published(get_session(), slug)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def _draft_token(slug: str) -> str | None:
+    token = session.get(DRAFTS, {}).get(slug)
+    return token if isinstance(token, str) else None
+
+
+def _remember_draft(slug: str, token: str) -> None:
+    drafts = dict(session.get(DRAFTS, {}))
+    drafts[slug] = token
+    session[DRAFTS] = drafts
+
+
+def _current_draft(entry: catalog_service.CatalogEntry) -> Draft | None:
+    token = _draft_token(entry.eservice.slug)
+    if token is None:
+        return None
+    draft = filing.find_draft(get_session(), token, _now())
+    if draft is None or draft.form_version.eservice_id != entry.eservice.id:
+        return None
+    if filing.follow_current_version(get_session(), draft, entry.version):
+        flash(gettext("The e-service has been updated since you started. Check your answers before you send them."))
+    return draft
+
+
+def _page_url(slug: str, index: int, **params: Any) -> str:
+    return url_for("resident.page", slug=slug, number=index + 1, **params)
+
+
+def _receipt_redirect(slug: str) -> Response:
+    token = _draft_token(slug)
+    assert token is not None
+    return redirect(url_for("resident.receipt", token=filing.follow_token_for(token, current_app.config["SECRET_KEY"])))
+
+
+@bp.get("/")
+def catalog() -> str:
+    query = request.args.get("q", "").strip()[:200]
+    entries = catalog_service.catalog(get_session())
+    locale = current_language()
+    found = catalog_service.search(entries, query, locale) if query else entries
+    return render_template(
+        "resident/catalog.html",
+        query=query,
+        groups=catalog_service.group_by_category(found, locale),
+        count=len(found),
+    )
+
+
+@bp.get("/e/<slug>")
+def start(slug: str) -> str:
+    entry = _entry(slug)
+    draft = _current_draft(entry)
+    return render_template(
+        "resident/start.html",
+        entry=entry,
+        definition=entry.definition,
+        draft=draft if draft is not None and draft.submission_id is None else None,
+    )
+
+
+@bp.post("/e/<slug>/start")
+def begin(slug: str) -> Response:
+    entry = _entry(slug)
+    _draft, token = filing.start_draft(get_session(), entry.version, current_language(), _now(), _ttl())
+    _remember_draft(slug, token)
+    return redirect(_page_url(slug, 0))
+
+
+def _load(slug: str) -> tuple[catalog_service.CatalogEntry, Draft, FormDefinition] | Response:
+    entry = _entry(slug)
+    draft = _current_draft(entry)
+    if draft is None:
+        if request.method == "POST":
+            abort(410)
+        return redirect(url_for("resident.start", slug=slug))
+    return entry, draft, catalog_service.definition_of(draft.form_version)
+
+
+def _check_post(draft: Draft, allowed: set[str], file_fields: set[str]) -> None:
+    """Refuse a post that does not fit the page: unknown fields, files where none are asked, another version."""
+    if request.form.get("version") != str(draft.form_version_id):
+        abort(409)
+    if any(key not in allowed for key in request.form) or any(key not in file_fields for key in request.files):
+        abort(400)
+
+
+@bp.route("/e/<slug>/page/<int:number>", methods=["GET", "POST"])
+def page(slug: str, number: int) -> Response | str:
+    loaded = _load(slug)
+    if isinstance(loaded, Response):
+        return loaded
+    entry, draft, definition = loaded
+    if draft.submission_id is not None:
+        return _receipt_redirect(slug)
+    index = number - 1
+    if not 0 <= index < len(definition.pages):
+        abort(404)
+    visible = visible_pages(definition, draft.answers)
+    if index > draft.reached:
+        if request.method == "POST":
+            abort(400)
+        return redirect(_page_url(slug, draft.reached))
+    if index not in visible:
+        later = [i for i in visible if i > index]
+        return redirect(_page_url(slug, later[0]) if later else url_for("resident.review", slug=slug))
+    form_page = definition.pages[index]
+    input_fields = [f for f in form_page.fields if f.type.has_input]
+    file_fields = {f.name for f in input_fields if f.type.takes_file}
+    errors: dict[str, Any] = {}
+    values: dict[str, list[str]] = {}
+    if request.method == "POST":
+        allowed = {"csrf_token", "action", "version"} | {f.name for f in input_fields}
+        allowed |= {name + REMOVE_SUFFIX for name in file_fields}
+        _check_post(draft, allowed, file_fields)
+        action = request.form.get("action", "next")
+        if action not in PAGE_ACTIONS and action.removeprefix("lang:") not in current_app.config["LANGUAGES"]:
+            abort(400)
+        uploads = {
+            name: Upload(filename=storage.filename or "", content=storage.read())
+            for name, storage in request.files.items()
+            if storage.filename
+        }
+        today = _now().astimezone(SWEDEN).date()
+        result = validate_page(definition, index, request.form.to_dict(flat=False), uploads, draft.answers, today)
+        draft.locale = current_language()
+        if action == "next" and not result.ok:
+            errors, values = result.errors, result.raw
+        else:
+            page_names = [f.name for f in input_fields]
+            filing.save_page(get_session(), draft, result, page_names, _now())
+            return _after_page(slug, draft, definition, index, action)
+    else:
+        if request.args.get("check"):
+            today = _now().astimezone(SWEDEN).date()
+            errors = validate_answers(definition, draft.answers, today).errors.get(index, {})
+        for item in input_fields:
+            if item.name in draft.pending:
+                values[item.name] = draft.pending[item.name]
+            else:
+                values[item.name] = item.type.to_form(item.spec, draft.answers.get(item.name))
+    position = visible.index(index)
+    return render_template(
+        "resident/page.html",
+        entry=entry,
+        definition=definition,
+        draft=draft,
+        page=form_page,
+        number=number,
+        step=position + 1,
+        steps=len(visible) + 1,  # the review page is the last step
+        fields=field_views(definition, form_page, values, errors, draft.answers, current_language()),
+        errors=errors,
+        back_url=_page_url(slug, visible[position - 1]) if position > 0 else url_for("resident.start", slug=slug),
+    )
+
+
+def _after_page(slug: str, draft: Draft, definition: FormDefinition, index: int, action: str) -> Response:
+    visible = visible_pages(definition, draft.answers)
+    if action.startswith("lang:"):
+        return redirect(_page_url(slug, index, lang=action.removeprefix("lang:")))
+    if action == "save":
+        filing.mark_saved(draft, _now(), _ttl())
+        return redirect(url_for("resident.saved", slug=slug))
+    if action == "back":
+        earlier = [i for i in visible if i < index]
+        return redirect(_page_url(slug, earlier[-1]) if earlier else url_for("resident.start", slug=slug))
+    later = [i for i in visible if i > index]
+    if later:
+        draft.reached = max(draft.reached, later[0])
+        return redirect(_page_url(slug, later[0]))
+    draft.reached = max(draft.reached, len(definition.pages))
+    return redirect(url_for("resident.review", slug=slug))
+
+
+@bp.route("/e/<slug>/review", methods=["GET", "POST"])
+def review(slug: str) -> Response | str:
+    loaded = _load(slug)
+    if isinstance(loaded, Response):
+        return loaded
+    entry, draft, definition = loaded
+    if draft.submission_id is not None:
+        return _receipt_redirect(slug)
+    visible = visible_pages(definition, draft.answers)
+    unreached = [i for i in visible if i > draft.reached]
+    if unreached and draft.reached < len(definition.pages):
+        return redirect(_page_url(slug, min(draft.reached, unreached[0])))
+    if request.method == "POST":
+        _check_post(draft, {"csrf_token", "action", "version"}, set())
+        action = request.form.get("action", "submit")
+        if action not in REVIEW_ACTIONS and action.removeprefix("lang:") not in current_app.config["LANGUAGES"]:
+            abort(400)
+        if action.startswith("lang:"):
+            return redirect(url_for("resident.review", slug=slug, lang=action.removeprefix("lang:")))
+        if action == "save":
+            filing.mark_saved(draft, _now(), _ttl())
+            return redirect(url_for("resident.saved", slug=slug))
+        token = _draft_token(slug)
+        assert token is not None
+        draft.locale = current_language()
+        try:
+            filing.submit(
+                get_session(),
+                draft,
+                follow_token=filing.follow_token_for(token, current_app.config["SECRET_KEY"]),
+                prefix=current_app.config["REFERENCE_PREFIX"],
+                translate=_translate,
+                now=_now(),
+            )
+        except filing.FormIncomplete as incomplete:
+            first = incomplete.result.first_page_with_errors
+            assert first is not None
+            return redirect(_page_url(slug, first, check=1))
+        return _receipt_redirect(slug)
+    return render_template(
+        "resident/review.html",
+        entry=entry,
+        definition=definition,
+        draft=draft,
+        pages=review_rows(definition, draft.answers, current_language(), gettext),
+        step=len(visible) + 1,
+        steps=len(visible) + 1,
+        back_url=_page_url(slug, visible[-1]),
+    )
+
+
+@bp.get("/e/<slug>/saved")
+def saved(slug: str) -> Response | str:
+    loaded = _load(slug)
+    if isinstance(loaded, Response):
+        return loaded
+    entry, draft, definition = loaded
+    if draft.saved_at is None:
+        return redirect(_page_url(slug, draft.reached))
+    token = _draft_token(slug)
+    return render_template(
+        "resident/saved.html",
+        entry=entry,
+        definition=definition,
+        draft=draft,
+        resume_url=url_for("resident.resume", token=token, _external=True),
+        continue_url=_page_url(slug, min(draft.reached, len(definition.pages) - 1)),
+    )
+
+
+@bp.get("/resume/<token>")
+def resume(token: str) -> Response:
+    draft = filing.find_draft(get_session(), token, _now())
+    if draft is None:
+        abort(410)
+    slug = draft.form_version.eservice.slug
+    _remember_draft(slug, token)
+    if draft.submission_id is not None:
+        return _receipt_redirect(slug)
+    return redirect(_page_url(slug, min(draft.reached, len(draft.form_version.definition["pages"]) - 1)))
+
+
+@bp.get("/receipt/<token>")
+def receipt(token: str) -> str:
+    submission = filing.find_by_follow_token(get_session(), token)
+    if submission is None:
+        abort(404)
+    return render_template(
+        "resident/receipt.html",
+        submission=submission,
+        snapshot=submission.snapshot,
+        follow_url=url_for("resident.follow", token=token, _external=True),
+    )
+
+
+@bp.get("/case/<token>")
+def follow(token: str) -> str:
+    submission = filing.find_by_follow_token(get_session(), token)
+    if submission is None:
+        abort(404)
+    return render_template("resident/case.html", submission=submission, snapshot=submission.snapshot)

@@ -1,0 +1,33 @@
+"""Localized text: content written by communicators, one string per language code.
+
+Swedish (``sv``) is required and is the fallback for every other language. Interface strings that the
+core needs (yes/no, error codes) are marked with :func:`N_` and translated by the caller's gettext.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+
+FALLBACK = "sv"
+
+LocalizedText = Mapping[str, str]
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction by Babel without translating it here."""
+    return message
+
+
+def localize(text: LocalizedText | None, locale: str) -> str:
+    """The text in ``locale`` (its language part), else in Swedish, else an empty string."""
+    if not text:
+        return ""
+    language = locale.replace("-", "_").split("_")[0]
+    return text.get(language) or text.get(FALLBACK) or ""
+
+
+def fold(value: str) -> str:
+    """Lower-case ``value`` and strip diacritics, so ``Sophämtning`` and ``sophamtning`` compare equal."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

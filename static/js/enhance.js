@@ -1,0 +1,58 @@
+/* Progressive enhancement only: every page works without this file.
+   1. Fields that depend on an answer on the same page are hidden until that answer is given.
+   2. The language switch on a form page sends what has been typed, so nothing is lost.
+   3. The error summary takes focus, so screen readers announce it.
+   4. The send button cannot be pressed twice by mistake (the server also files only once). */
+(function () {
+  "use strict";
+
+  function answersFor(form, name) {
+    var values = [];
+    form.querySelectorAll("[name='" + name + "']").forEach(function (input) {
+      if ((input.type === "radio" || input.type === "checkbox") && !input.checked) { return; }
+      if (input.value) { values.push(input.value); }
+    });
+    return values;
+  }
+
+  function updateConditions(form) {
+    form.querySelectorAll("[data-show-when-field]").forEach(function (group) {
+      var wanted = JSON.parse(group.getAttribute("data-show-when-values"));
+      var given = answersFor(form, group.getAttribute("data-show-when-field"));
+      var show = given.some(function (value) { return wanted.indexOf(value) !== -1; });
+      group.hidden = !show;
+      var note = group.querySelector(".condition-note");
+      if (note) { note.hidden = true; }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("page-form");
+    if (form) {
+      updateConditions(form);
+      form.addEventListener("change", function () { updateConditions(form); });
+
+      document.querySelectorAll(".language-switch a[data-language]").forEach(function (link) {
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          var action = document.createElement("input");
+          action.type = "hidden";
+          action.name = "action";
+          action.value = "lang:" + link.getAttribute("data-language");
+          form.appendChild(action);
+          form.submit();
+        });
+      });
+
+      form.addEventListener("submit", function (event) {
+        var button = form.querySelector("[data-prevent-double-click]");
+        if (!button) { return; }
+        if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+        if (event.submitter === button) { form.setAttribute("data-sent", "1"); }
+      });
+    }
+
+    var summary = document.querySelector("[data-focus-on-load]");
+    if (summary) { summary.focus(); }
+  });
+})();
