@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 CHECK_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # 23 letters: no I, O, Q
 SEQUENCE_WIDTH = 5
-PATTERN = re.compile(r"^([A-Z]{2,10})-?(\d{4})-?(\d{5,9})([A-Z])$")
+PATTERN = re.compile(r"^([A-Z]{2,10})-?([0-9]{4})-?([0-9]{5,9})([A-Z])$")
 
 
 class InvalidReference(ValueError):
@@ -50,6 +50,13 @@ def parse_reference(text: str) -> Reference:
     if not match:
         raise InvalidReference(text)
     prefix, year, sequence, letter = match.groups()
-    if check_letter(int(year), int(sequence)) != letter:
+    number = int(sequence)
+    # Only the written form counts: a sequence padded with an extra 0 (a mistyped first digit) is not
+    # the same reference, and there is no case number 0.
+    if (
+        number < 1
+        or len(sequence) != max(SEQUENCE_WIDTH, len(str(number)))
+        or check_letter(int(year), number) != letter
+    ):
         raise InvalidReference(text)
-    return Reference(prefix=prefix, year=int(year), sequence=int(sequence))
+    return Reference(prefix=prefix, year=int(year), sequence=number)

@@ -76,7 +76,7 @@ class Field:
 
     @property
     def required(self) -> bool:
-        return bool(self.spec.get("required", False)) or self.type.name == "consent"
+        return bool(self.spec.get("required", False)) or self.type.always_required
 
     def label(self, locale: str) -> str:
         return localize(self.spec.get("label"), locale)
@@ -336,7 +336,7 @@ class _Checker:
         for key in ("notice", "text", "unit"):
             if key in spec:
                 spec[key] = self.localized(spec[key], f"{path}.{key}")
-        required = data.get("required", False)
+        required = data.get("required", field_type.always_required)
         if not isinstance(required, bool):
             self.problem(f"{path}.required", "must be true or false")
         spec["required"] = required

@@ -101,8 +101,8 @@ def validate_page(
         if not field_visible(item, prune(definition, merged)):
             continue
         if item.type.takes_file:
-            value, error = _file_value(item, raw, uploads, answers)
-            if value is not None and item.name in uploads and error is None:
+            value, error, uploaded = _file_value(item, raw, uploads, answers)
+            if uploaded:
                 result.uploads[item.name] = uploads[item.name]
         else:
             value, error = _parse_one(item, result.raw[item.name], ctx)
@@ -116,19 +116,20 @@ def validate_page(
 
 def _file_value(
     item: Field, raw: Mapping[str, Sequence[str]], uploads: Mapping[str, Upload], answers: Mapping[str, Any]
-) -> tuple[Any, FieldError | None]:
+) -> tuple[Any, FieldError | None, bool]:
+    """The file field's value, its error, and whether the value is a newly uploaded file."""
     upload = uploads.get(item.name)
     if upload is not None and (upload.filename or upload.content):
         try:
-            return item.type.parse_upload(item.spec, upload), None  # type: ignore[attr-defined]
+            return item.type.parse_upload(item.spec, upload), None, True  # type: ignore[attr-defined]
         except FieldError as error:
-            return None, error
+            return None, error, False
     existing = answers.get(item.name)
     if existing and not raw.get(item.name + REMOVE_SUFFIX):
-        return existing, None
+        return existing, None, False
     if item.required:
-        return None, FieldError(item.type.required_code)
-    return None, None
+        return None, FieldError(item.type.required_code), False
+    return None, None, False
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from app.models.draft import Draft, DraftFile
 from app.models.eservice import EService, FormVersion
+from app.models.outbox import OutboxMessage
+from app.models.receipt import Receipt
 from app.models.submission import Attachment, CaseEvent, ReferenceCounter, Submission
 from app.models.unit import Unit
 
@@ -12,6 +14,8 @@ __all__ = [
     "DraftFile",
     "EService",
     "FormVersion",
+    "OutboxMessage",
+    "Receipt",
     "ReferenceCounter",
     "Submission",
     "Unit",

@@ -19,12 +19,22 @@ from eservices.text import localize
 Gettext = Callable[[str], str]
 
 
-@dataclass(frozen=True)
 class FieldError(Exception):
     """A value a resident gave is not acceptable: a message code and its parameters, translated by the app."""
 
-    code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    def __init__(self, code: str, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params: Mapping[str, Any] = dict(params or {})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldError) and (self.code, dict(self.params)) == (other.code, dict(other.params))
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.code!r}, {dict(self.params)!r})"
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class FieldType:
     needs_options: ClassVar[bool] = False
     #: Type-specific keys a definition may use, with a short description of each for error messages.
     settings: ClassVar[Mapping[str, str]] = {}
+    #: True when the question must always be answered, whatever the definition says (consent).
+    always_required: ClassVar[bool] = False
     #: The message code used when a required answer is missing.
     required_code: ClassVar[str] = "required"
 

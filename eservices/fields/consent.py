@@ -15,6 +15,7 @@ TICKED = "yes"
 class Consent(FieldType):
     name = "consent"
     required_code = "consent_required"
+    always_required = True
     settings = {"notice": "localized text shown above the box (what is agreed to)"}
 
     def check(self, spec: Mapping[str, Any], path: str) -> list[tuple[str, str]]:

@@ -15,9 +15,9 @@ from babel.dates import format_date
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
 
-RELATIVE = re.compile(r"^today(?:([+-])(\d{1,5}))?$")
-ISO = re.compile(r"^(\d{4})-?(\d{1,2})-?(\d{1,2})$")
-DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+RELATIVE = re.compile(r"^today(?:([+-])([0-9]{1,5}))?$")
+ISO = re.compile(r"^([0-9]{4})-?([0-9]{1,2})-?([0-9]{1,2})$")
+DMY = re.compile(r"^([0-9]{1,2})[./]([0-9]{1,2})[./]([0-9]{4})$")
 
 
 def resolve_limit(limit: Any, today: date) -> date | None:

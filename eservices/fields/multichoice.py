@@ -21,6 +21,14 @@ class MultipleChoice(FieldType):
         for key in ("min_choices", "max_choices"):
             if key in spec and (not isinstance(spec[key], int) or isinstance(spec[key], bool) or spec[key] < 1):
                 problems.append((f"{path}.{key}", "must be a whole number of at least 1"))
+        if problems:
+            return problems
+        options = len(spec.get("options") or ())
+        fewest, most = spec.get("min_choices", 0), spec.get("max_choices", options)
+        if fewest > most:
+            problems.append((f"{path}.min_choices", "is greater than max_choices"))
+        elif fewest > options:
+            problems.append((f"{path}.min_choices", f"asks for more boxes than the {options} options"))
         return problems
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,9 +30,9 @@ def _strip_unit(text: str, spec: Mapping[str, Any]) -> str:
     lowered = text.lower()
     for unit in (spec.get("unit") or {}).values():
         compact = unit.replace(" ", "").lower()
-        for end in range(len(compact), 0, -1):
-            candidate = compact[:end]
-            if lowered.endswith(candidate) and not candidate[-1].isdigit() and (end == len(compact) or not compact[end].isalpha()):
+        leading_word = re.match(r"[^\W\d_]+", compact)
+        for candidate in (compact, leading_word.group(0) if leading_word else ""):
+            if candidate and lowered.endswith(candidate):
                 return text[: -len(candidate)]
     return text
 
@@ -66,11 +67,13 @@ class Number(FieldType):
             number = Decimal(text)
         except InvalidOperation:
             raise FieldError("not_a_number") from None
-        if not number.is_finite() or not text.lstrip("+-").replace(".", "", 1).isdigit():
+        digits = text.lstrip("+-").replace(".", "", 1)
+        if not number.is_finite() or not digits.isdigit() or not digits.isascii():
             raise FieldError("not_a_number")
         decimals = spec.get("decimals", 0)
+        number = number.normalize() + 0  # "2,50" is 2.5; adding 0 turns -0 into 0
         exponent = number.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > decimals and number != number.to_integral_value():
+        if isinstance(exponent, int) and -exponent > decimals:
             raise FieldError("whole_number_required" if decimals == 0 else "too_many_decimals", {"decimals": decimals})
         if "min" in spec and number < Decimal(str(spec["min"])):
             raise FieldError("number_too_small", {"min": Decimal(str(spec["min"]))})

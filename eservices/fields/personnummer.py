@@ -2,7 +2,7 @@
 
 Accepted input: ``YYMMDD-NNNN``, ``YYMMDD+NNNN`` (the ``+`` written for people aged 100 or more),
 ``YYMMDDNNNN``, ``YYYYMMDDNNNN`` and ``YYYYMMDD-NNNN``. The century of a 10-digit number is the one that
-makes the person younger than 100 on ``today`` (or 100 or older with ``+``). A samordningsnummer has 60
+makes the person turn at most 99 this calendar year (or 100 or more with ``+``). A samordningsnummer has 60
 added to the day of birth. The last digit is a Luhn check digit over the 9 digits before it.
 """
 
@@ -15,7 +15,9 @@ from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
 
-PATTERN = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
+PATTERN = re.compile(r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$")
+#: dashes people type or paste instead of a hyphen-minus
+DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
 SAMORDNING_OFFSET = 60
 
 
@@ -37,7 +39,7 @@ def _birth_date(year: int, month: int, day: int) -> date:
 
 def parse_personnummer(text: str, today: date, allow_samordningsnummer: bool = True) -> str:
     """The 12-digit form of a personnummer or samordningsnummer; raises :class:`FieldError`."""
-    match = PATTERN.match(re.sub(r"\s", "", text))
+    match = PATTERN.match(re.sub(r"\s", "", text).translate(DASHES))
     if not match:
         raise FieldError("invalid_personnummer")
     century, yymmdd, separator, last4 = match.groups()
@@ -53,10 +55,13 @@ def parse_personnummer(text: str, today: date, allow_samordningsnummer: bool = T
         year = int(century + yymmdd[:2])
         born = _birth_date(year, month, real_day)
     else:
-        year = today.year // 100 * 100 + yy
-        if (year, month, real_day) > (today.year, today.month, today.day):
-            year -= 100
+        # The latest year ending in yy, not after this year; "+" is written from the calendar year a
+        # person turns 100 (Skatteverket), so it means a century earlier.
+        year = today.year - (today.year - yy) % 100
         if separator == "+":
+            year -= 100
+        elif (year, month, real_day) > (today.year, today.month, today.day):
+            # Written with "-" by someone turning 100 later this year, as they did for 99 years.
             year -= 100
         born = _birth_date(year, month, real_day)
     if born > today:

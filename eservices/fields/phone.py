@@ -8,7 +8,8 @@ from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
 
-SEPARATORS = re.compile(r"[\s\-()/.]")
+SEPARATORS = re.compile(r"[\s\-\u2010-\u2014\u2212()/.]")
+MOBILE_PREFIXES = ("70", "72", "73", "76", "79")
 
 
 def normalize_phone(value: str) -> str:
@@ -34,7 +35,7 @@ def normalize_phone(value: str) -> str:
 def format_phone(value: str) -> str:
     """National form: ``070-123 45 67`` for mobiles, ``0`` and the digits grouped otherwise."""
     national = value.removeprefix("+46")
-    if national.startswith("7") and len(national) == 9:
+    if national.startswith(MOBILE_PREFIXES) and len(national) == 9:
         return f"0{national[:2]}-{national[2:5]} {national[5:7]} {national[7:]}"
     if national.startswith("8"):
         rest = national[1:]

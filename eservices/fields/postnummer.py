@@ -9,7 +9,7 @@ from typing import Any
 from eservices.fields.base import Context, FieldError, FieldType, register
 
 # "SE-664 30" and "S-664 30" are the international forms found on old letters and in address books.
-PATTERN = re.compile(r"^(?:SE?-?)?([1-9]\d{2})\s?(\d{2})$", re.IGNORECASE)
+PATTERN = re.compile(r"^(?:SE?-?)?([1-9][0-9]{2})\s?([0-9]{2})$", re.IGNORECASE)
 
 
 def normalize_postnummer(text: str) -> str:
