@@ -11,6 +11,8 @@ from app.config import PROJECT_ROOT, init_config
 from app.db import init_db
 from app.errors import register_error_handlers
 from app.i18n import init_i18n
+from app.mail import init_mail
+from app.receipts import init_receipts
 from app.resident import bp as resident
 from app.security import init_csrf
 from app.templating import init_templating
@@ -29,6 +31,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_db(app)
     init_i18n(app)
     init_csrf(app)
+    init_receipts(app)
+    init_mail(app)
     init_templating(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.mail import deliver_due
 from app.services import eservices as eservice_service
 from app.services import filing
 from eservices.schema import DefinitionError
@@ -20,6 +22,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 db_cli = AppGroup("db", help="The database schema (Alembic migrations).")
 forms_cli = AppGroup("forms", help="The bundled e-services in forms/.")
 drafts_cli = AppGroup("drafts", help="Residents' unsent drafts.")
+outbox_cli = AppGroup("outbox", help="Mail waiting to be delivered.")
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -72,6 +75,27 @@ def drafts_purge() -> None:
     click.echo(f"{count} expired draft(s) deleted.")
 
 
+@outbox_cli.command("deliver")
+def outbox_deliver() -> None:
+    """Deliver what is due, once."""
+    sent, failed = deliver_due(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"{sent} sent, {failed} failed (will be retried).")
+
+
+@outbox_cli.command("work")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes when idle.")
+def outbox_work(interval: float) -> None:
+    """Deliver mail until stopped (Ctrl-C)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo("Delivering the outbox; Ctrl-C stops.")
+    while True:
+        sent, failed = deliver_due(app)
+        if sent or failed:
+            click.echo(f"{sent} sent, {failed} failed (will be retried).")
+        else:
+            time.sleep(interval)
+
+
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, forms_cli, drafts_cli):
+    for group in (db_cli, forms_cli, drafts_cli, outbox_cli):
         app.cli.add_command(group)

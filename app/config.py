@@ -39,6 +39,21 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a resident may spend an evening on a form; the token lives with the session
+    #: inline: deliver mail in the web process right after the commit; worker: `flask outbox work` does it
+    MAIL_DELIVERY = "inline"
+    MAIL_FROM = "Grums kommun <e-tjanster@grums.se>"
+    #: empty: write mail as .eml files to MAIL_DIR (default instance/mail) instead of sending it
+    SMTP_HOST = ""
+    SMTP_PORT = 25
+    SMTP_STARTTLS = False
+    SMTP_SSL = False
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_TIMEOUT = 10
+    MAIL_DIR = ""
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_RETRY_SECONDS = 30
+    OUTBOX_STUCK_SECONDS = 600
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
 
 

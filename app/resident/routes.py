@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response
 
 from app.db import get_session
+from app.field_messages import message_for
 from app.i18n import current_language
-from app.models import Draft
+from app.mail import confirmation_mail, queue_mail, resume_mail
+from app.models import Draft, Submission
+from app.receipts import render_receipt
 from app.resident import bp
 from app.resident.pages import field_views, review_rows
 from app.services import eservices as catalog_service
 from app.services import filing
-from eservices.fields import Upload
+from app.services import receipts as receipt_service
+from eservices.fields import Context, FieldError, Upload
+from eservices.fields.email import Email
 from eservices.schema import FormDefinition
 from eservices.validation import REMOVE_SUFFIX, validate_answers, validate_page, visible_pages
 
@@ -244,11 +250,12 @@ def review(slug: str) -> Response | str:
         token = _draft_token(slug)
         assert token is not None
         draft.locale = current_language()
+        follow_token = filing.follow_token_for(token, current_app.config["SECRET_KEY"])
         try:
-            filing.submit(
+            filed = filing.submit(
                 get_session(),
                 draft,
-                follow_token=filing.follow_token_for(token, current_app.config["SECRET_KEY"]),
+                follow_token=follow_token,
                 prefix=current_app.config["REFERENCE_PREFIX"],
                 translate=_translate,
                 now=_now(),
@@ -257,6 +264,8 @@ def review(slug: str) -> Response | str:
             first = incomplete.result.first_page_with_errors
             assert first is not None
             return redirect(_page_url(slug, first, check=1))
+        if filed.new:
+            _issue_receipt_and_confirmation(filed.submission, follow_token)
         return _receipt_redirect(slug)
     return render_template(
         "resident/review.html",
@@ -270,7 +279,15 @@ def review(slug: str) -> Response | str:
     )
 
 
-@bp.get("/e/<slug>/saved")
+def _issue_receipt_and_confirmation(submission: Submission, follow_token: str) -> None:
+    """In the filing's transaction: the stored receipt, and the confirmation mail in the outbox."""
+    receipt_service.issue_receipt(get_session(), submission, render_receipt, _now())
+    mail = confirmation_mail(submission, url_for("resident.follow", token=follow_token, _external=True))
+    if mail is not None:
+        queue_mail(get_session(), mail, _now())
+
+
+@bp.route("/e/<slug>/saved", methods=["GET", "POST"])
 def saved(slug: str) -> Response | str:
     loaded = _load(slug)
     if isinstance(loaded, Response):
@@ -279,12 +296,38 @@ def saved(slug: str) -> Response | str:
     if draft.saved_at is None:
         return redirect(_page_url(slug, draft.reached))
     token = _draft_token(slug)
+    resume_url = url_for("resident.resume", token=token, _external=True)
+    email_error = None
+    email = request.form.get("email", "").strip()
+    if request.method == "POST":
+        try:
+            address = Email().parse({}, [email], Context(today=_now().date(), answers={}))
+        except FieldError as error:
+            email_error = message_for(error)
+        else:
+            title = definition.text("title", current_language())
+            queue_mail(
+                get_session(), resume_mail(address, title, resume_url, draft.expires_at, current_language()), _now()
+            )
+            flash(gettext("We have sent the link to %(email)s.", email=address))
+            return redirect(url_for("resident.saved", slug=slug))
+    else:
+        email = next(
+            (
+                v
+                for k, v in draft.answers.items()
+                if k in definition.fields and definition.fields[k].type.name == "email"
+            ),
+            "",
+        )
     return render_template(
         "resident/saved.html",
+        email=email,
+        email_error=email_error,
         entry=entry,
         definition=definition,
         draft=draft,
-        resume_url=url_for("resident.resume", token=token, _external=True),
+        resume_url=resume_url,
         continue_url=_page_url(slug, min(draft.reached, len(definition.pages) - 1)),
     )
 
@@ -301,22 +344,65 @@ def resume(token: str) -> Response:
     return redirect(_page_url(slug, min(draft.reached, len(draft.form_version.definition["pages"]) - 1)))
 
 
-@bp.get("/receipt/<token>")
-def receipt(token: str) -> str:
+def _submission(token: str) -> Submission:
     submission = filing.find_by_follow_token(get_session(), token)
     if submission is None:
         abort(404)
+    return submission
+
+
+@bp.get("/receipt/<token>")
+def receipt(token: str) -> str:
+    submission = _submission(token)
     return render_template(
         "resident/receipt.html",
         submission=submission,
         snapshot=submission.snapshot,
         follow_url=url_for("resident.follow", token=token, _external=True),
+        pdf_url=url_for("resident.receipt_pdf", token=token),
     )
 
 
 @bp.get("/case/<token>")
 def follow(token: str) -> str:
-    submission = filing.find_by_follow_token(get_session(), token)
-    if submission is None:
+    submission = _submission(token)
+    return render_template(
+        "resident/case.html",
+        submission=submission,
+        snapshot=submission.snapshot,
+        pdf_url=url_for("resident.receipt_pdf", token=token),
+    )
+
+
+@bp.get("/case/<token>/receipt.pdf")
+def receipt_pdf(token: str) -> Response:
+    """The stored receipt, the same bytes every time."""
+    submission = _submission(token)
+    stored = receipt_service.receipt_of(get_session(), submission)
+    if stored is None:
         abort(404)
-    return render_template("resident/case.html", submission=submission, snapshot=submission.snapshot)
+    return send_file(
+        io.BytesIO(stored.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"kvittens-{submission.reference}.pdf",
+        etag=stored.sha256,
+        max_age=0,
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify() -> str:
+    """Anyone can check a receipt: by reference and code, or by sending the PDF itself."""
+    result = None
+    reference = request.args.get("reference", "").strip()[:40]
+    code = request.args.get("code", "").strip()[:20]
+    if request.method == "POST":
+        upload = request.files.get("receipt")
+        content = upload.read() if upload is not None else b""
+        result = receipt_service.verify_pdf(get_session(), content) if content else receipt_service.NOT_GENUINE
+    elif reference or code:
+        result = receipt_service.verify_code(get_session(), reference, code)
+    return render_template(
+        "resident/verify.html", result=result, reference=reference, code=code, by_file=request.method == "POST"
+    )

@@ -1,0 +1,166 @@
+"""Mail: composing messages from templates, and delivering the outbox over SMTP (or to .eml files).
+
+With no SMTP host configured, each message is written to ``instance/mail/<message id>.eml`` so a
+developer can open it; the name comes from the Message-ID, so a repeated delivery overwrites rather
+than duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, g, render_template
+from flask_babel import force_locale, gettext
+from sqlalchemy.orm import Session
+
+from app.models import OutboxMessage, Receipt, Submission
+from app.services import outbox
+from app.services.outbox import OutgoingMail
+
+log = logging.getLogger(__name__)
+
+
+def new_message_id() -> str:
+    domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or "localhost"
+    return make_msgid(domain=domain)
+
+
+def queue_mail(session: Session, mail: OutgoingMail, now: datetime) -> OutboxMessage:
+    """Queue ``mail`` in the request's transaction; it is delivered once the request has committed."""
+    row = outbox.queue(session, mail, new_message_id(), now)
+    g.outbox_queued = True
+    return row
+
+
+def confirmation_mail(submission: Submission, follow_url: str) -> OutgoingMail | None:
+    """The confirmation to the resident, in the language they filed in; None when they gave no email."""
+    if not submission.email:
+        return None
+    snapshot = submission.snapshot
+    with force_locale(submission.locale):
+        context: dict[str, Any] = {"submission": submission, "snapshot": snapshot, "follow_url": follow_url}
+        return OutgoingMail(
+            kind="confirmation",
+            recipient=submission.email,
+            subject=gettext("We have received your request %(reference)s", reference=submission.reference),
+            body_text=render_template("emails/confirmation.txt", **context),
+            body_html=render_template("emails/confirmation.html", **context),
+            receipt_submission_id=submission.id,
+        )
+
+
+def resume_mail(recipient: str, title: str, resume_url: str, expires: datetime, locale: str) -> OutgoingMail:
+    """The save-and-resume link, for a resident who asked for it by email."""
+    with force_locale(locale):
+        context = {"title": title, "resume_url": resume_url, "expires": expires}
+        return OutgoingMail(
+            kind="resume",
+            recipient=recipient,
+            subject=gettext("Your saved answers: %(title)s", title=title),
+            body_text=render_template("emails/resume.txt", **context),
+            body_html=render_template("emails/resume.html", **context),
+        )
+
+
+def build_message(row: OutboxMessage, session: Session, config: Any) -> EmailMessage:
+    """The MIME message for an outbox row, with the stored receipt PDF attached where there is one."""
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    if row.receipt_submission_id is not None:
+        receipt = session.query(Receipt).filter_by(submission_id=row.receipt_submission_id).one_or_none()
+        submission = session.get(Submission, row.receipt_submission_id)
+        if receipt is not None and submission is not None:
+            message.add_attachment(
+                receipt.pdf, maintype="application", subtype="pdf", filename=f"kvittens-{submission.reference}.pdf"
+            )
+    return message
+
+
+def send(message: EmailMessage, config: Any, instance_path: str) -> None:
+    """Hand ``message`` to the SMTP server, or write it as an .eml file when none is configured."""
+    host = config["SMTP_HOST"]
+    if not host:
+        folder = Path(config["MAIL_DIR"] or Path(instance_path) / "mail")
+        folder.mkdir(parents=True, exist_ok=True)
+        name = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in message["Message-ID"].strip("<>"))
+        (folder / f"{name}.eml").write_bytes(message.as_bytes())
+        return
+    timeout = config["SMTP_TIMEOUT"]
+    smtp: smtplib.SMTP
+    if config["SMTP_SSL"]:
+        smtp = smtplib.SMTP_SSL(host, config["SMTP_PORT"], timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, config["SMTP_PORT"], timeout=timeout)
+    with smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_USERNAME"]:
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+        smtp.send_message(message)
+
+
+def deliver_due(app: Flask, limit: int = 50) -> tuple[int, int]:
+    """One delivery pass: send what is due; returns (sent, failed attempts). Each row commits on its own."""
+    config = app.config
+    sent = failed = 0
+    factory = app.extensions["db_sessionmaker"]
+    with factory() as session:
+        with session.begin():
+            outbox.release_stuck(session, datetime.now(UTC), timedelta(seconds=config["OUTBOX_STUCK_SECONDS"]))
+        ids = outbox.due(session, datetime.now(UTC), limit)
+        session.rollback()
+    for message_id in ids:
+        with factory() as session:
+            with session.begin():
+                row = outbox.claim(session, message_id, datetime.now(UTC))
+                if row is None:
+                    continue
+                message = build_message(row, session, config)
+            try:
+                send(message, config, app.instance_path)
+            except (OSError, smtplib.SMTPException) as error:
+                with session.begin():
+                    row = session.get(OutboxMessage, message_id, populate_existing=True)
+                    assert row is not None
+                    outbox.mark_failed(
+                        row,
+                        f"{type(error).__name__}: {error}",
+                        datetime.now(UTC),
+                        max_attempts=config["OUTBOX_MAX_ATTEMPTS"],
+                        base_delay=timedelta(seconds=config["OUTBOX_RETRY_SECONDS"]),
+                    )
+                log.warning("mail %s not delivered: %s", row.message_id, error)
+                failed += 1
+                continue
+            with session.begin():
+                row = session.get(OutboxMessage, message_id, populate_existing=True)
+                assert row is not None
+                outbox.mark_sent(row, datetime.now(UTC))
+            sent += 1
+    return sent, failed
+
+
+def init_mail(app: Flask) -> None:
+    """In the embedded default, deliver right after a request that queued mail has committed."""
+
+    @app.after_request
+    def deliver_after_commit(response: Response) -> Response:
+        if g.pop("outbox_queued", False) and app.config["MAIL_DELIVERY"] == "inline" and response.status_code < 400:
+            # call_on_close runs after the response is sent, and so after the commit in app.db.
+            response.call_on_close(lambda: deliver_due(app))
+        return response

@@ -1,0 +1,109 @@
+"""Receipts: issued once per case, and checked by anyone who holds one."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Receipt, Submission
+from eservices.numbering import InvalidReference, parse_reference
+
+#: letters and digits that cannot be taken for one another when read aloud or typed (no 0/O, 1/I/L)
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+#: render(snapshot, verification_code) -> the PDF bytes
+RenderReceipt = Callable[[Mapping[str, Any], str], bytes]
+
+
+def new_verification_code() -> str:
+    """Eight random characters in two groups, ``K7QM-2XPA``: about 40 bits, enough against guessing online."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def issue_receipt(session: Session, submission: Submission, render: RenderReceipt, now: datetime) -> Receipt:
+    """Render the case's receipt from its snapshot and store the bytes; an existing receipt is returned as is."""
+    existing = session.scalar(select(Receipt).where(Receipt.submission_id == submission.id))
+    if existing is not None:
+        return existing
+    code = new_verification_code()
+    pdf = render(submission.snapshot, code)
+    receipt = Receipt(
+        submission_id=submission.id,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        verification_code=code,
+        rendered_at=now,
+    )
+    session.add(receipt)
+    session.flush()
+    return receipt
+
+
+def receipt_of(session: Session, submission: Submission) -> Receipt | None:
+    return session.scalar(select(Receipt).where(Receipt.submission_id == submission.id))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a verification may tell anyone: that a case exists, which e-service, when. Never the answers."""
+
+    genuine: bool
+    reference: str | None = None
+    eservice_title: Mapping[str, str] | None = None
+    received_at: datetime | None = None
+
+
+NOT_GENUINE = Verification(genuine=False)
+
+
+def _normalize_code(code: str) -> str:
+    compact = "".join(ch for ch in code.upper() if ch.isalnum())
+    return f"{compact[:4]}-{compact[4:]}" if len(compact) == 8 else compact
+
+
+def verify_code(session: Session, reference: str, code: str) -> Verification:
+    """Whether ``reference`` and ``code`` belong to a receipt this installation issued."""
+    try:
+        canonical = str(parse_reference(reference))
+    except InvalidReference:
+        return NOT_GENUINE
+    row = session.execute(
+        select(Submission, Receipt)
+        .join(Receipt, Receipt.submission_id == Submission.id)
+        .where(Submission.reference == canonical)
+    ).first()
+    if row is None:
+        return NOT_GENUINE
+    submission, receipt = row
+    if not hmac.compare_digest(receipt.verification_code, _normalize_code(code)):
+        return NOT_GENUINE
+    return _genuine(submission)
+
+
+def verify_pdf(session: Session, content: bytes) -> Verification:
+    """Whether ``content`` is, byte for byte, a receipt this installation issued."""
+    digest = hashlib.sha256(content).hexdigest()
+    row = session.execute(
+        select(Submission, Receipt)
+        .join(Receipt, Receipt.submission_id == Submission.id)
+        .where(Receipt.sha256 == digest)
+    ).first()
+    return NOT_GENUINE if row is None else _genuine(row[0])
+
+
+def _genuine(submission: Submission) -> Verification:
+    return Verification(
+        genuine=True,
+        reference=submission.reference,
+        eservice_title=submission.snapshot.get("title"),
+        received_at=submission.submitted_at,
+    )
