@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 from weasyprint import HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -39,6 +40,8 @@ PAGE_COUNTER = N_("Page %(page)s of %(pages)s")
 def css_string(text: str) -> str:
     """``text`` as a quoted CSS string."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    # No "<" or ">" either: the value goes inside a <style> element, which "</style>" would end.
+    escaped = escaped.replace("<", "\\3c ").replace(">", "\\3e ")
     return f'"{escaped}"'
 
 
@@ -153,7 +156,9 @@ class ReceiptRenderer:
             verify_url=context.verify_url,
             fallback=FALLBACK,
             file_size=lambda size: format_size(size, babel_locale),
-            page_counter=page_counter_css(self._translations[locale].gettext(PAGE_COUNTER)),
+            # Already escaped for CSS (quotes, backslashes, < and >), so safe inside <style>.
+            page_counter=Markup(page_counter_css(self._translations[locale].gettext(PAGE_COUNTER))),  # noqa: S704
+            reference_css=Markup(css_string(str(snapshot["reference"]))),  # noqa: S704
         )
 
     def pdf(self, snapshot: Mapping[str, Any], context: ReceiptContext) -> bytes:
