@@ -27,15 +27,15 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*; touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations -l $* 2>&1 | grep -v '^compiling' || true
+	$(BIN)/pybabel compile --quiet -d translations -l $*
 
 i18n: $(STAMP) $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po)) ## compile the catalogs
 
 i18n-extract: $(STAMP) ## collect interface text into translations/messages.pot
-	$(BIN)/pybabel extract --no-location --sort-output -F translations/babel.cfg -k lazy_gettext -k N_ -k _l -o translations/messages.pot app eservices templates
+	$(BIN)/pybabel extract --no-location --sort-output --add-comments=Translators: -F translations/babel.cfg -k lazy_gettext -k N_ -k _l -o translations/messages.pot .
 
 i18n-update: i18n-extract ## merge new interface text into every catalog
-	$(BIN)/pybabel update --no-location --omit-header -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
 db: system-check $(STAMP) i18n ## migrate the database and load the bundled e-services
 	$(FLASK) db upgrade

@@ -13,7 +13,7 @@ from app.errors import register_error_handlers
 from app.i18n import init_i18n
 from app.mail import init_mail
 from app.receipts import init_receipts
-from app.resident import bp as resident
+from app.resident import bp as resident_bp
 from app.security import init_csrf
 from app.templating import init_templating
 
@@ -41,4 +41,4 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    app.register_blueprint(resident)
+    app.register_blueprint(resident_bp)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -67,6 +67,10 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+#: Execution option: this transaction will write, so on SQLite take the write lock when it begins.
+WRITE_INTENT = "endorrin_write_intent"
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and writer serialisation (see below)."""
     if url.startswith("sqlite"):
@@ -85,9 +89,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite opens transactions lazily and "upgrades" a reader to a writer, which fails at once with
-    # "database is locked" when another connection wrote in between, whatever the busy timeout. Taking
-    # the write lock at BEGIN (IMMEDIATE) makes concurrent requests wait their turn instead. This is the
-    # recipe from SQLAlchemy's pysqlite documentation ("Serializable isolation / Savepoints").
+    # "database is locked" when another connection wrote in between, whatever the busy timeout. A
+    # transaction that means to write (every POST) takes the write lock at BEGIN IMMEDIATE and so waits
+    # its turn instead; readers begin plainly and never block anyone. This follows the recipe in
+    # SQLAlchemy's pysqlite documentation ("Serializable isolation / Savepoints").
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -100,7 +105,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 SessionFactory = Callable[[], Session]
@@ -145,5 +151,7 @@ def get_session() -> Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g.db_session.connection(execution_options={WRITE_INTENT: True})
     session: Session = g.db_session
     return session

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 
+from eservices.text import format_locale
+
 #: Each language's name in itself, as the switch shows it.
 LANGUAGE_NAMES: Mapping[str, str] = {
     "sv": "Svenska",
@@ -27,7 +29,7 @@ LANGUAGE_NAMES: Mapping[str, str] = {
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur", "ckb"})
 
 
-def select_locale() -> str:
+def _chosen_language() -> str:
     offered = current_app.config["LANGUAGES"]
     explicit = request.args.get("lang")
     if explicit in offered:
@@ -38,6 +40,11 @@ def select_locale() -> str:
     return request.accept_languages.best_match(offered) or current_app.config["DEFAULT_LOCALE"]
 
 
+def select_locale() -> str:
+    language = _chosen_language()
+    return format_locale(language)
+
+
 def remember_explicit_choice() -> None:
     """Keep a ``?lang=`` choice for the rest of the visit."""
     explicit = request.args.get("lang")
@@ -46,7 +53,9 @@ def remember_explicit_choice() -> None:
 
 
 def current_language() -> str:
-    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    """The interface language code of the request (``sv``, ``en``, ``ar``...), without region."""
+    locale = get_locale()
+    return str(locale.language) if locale is not None else current_app.config["DEFAULT_LOCALE"]
 
 
 def url_in_language(code: str) -> str:

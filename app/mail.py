@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.models import OutboxMessage, Receipt, Submission
 from app.services import outbox
 from app.services.outbox import OutgoingMail
+from eservices.text import format_locale
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def confirmation_mail(submission: Submission, follow_url: str) -> OutgoingMail |
     if not submission.email:
         return None
     snapshot = submission.snapshot
-    with force_locale(submission.locale):
+    with force_locale(format_locale(submission.locale)):
         context: dict[str, Any] = {"submission": submission, "snapshot": snapshot, "follow_url": follow_url}
         return OutgoingMail(
             kind="confirmation",
@@ -58,7 +59,7 @@ def confirmation_mail(submission: Submission, follow_url: str) -> OutgoingMail |
 
 def resume_mail(recipient: str, title: str, resume_url: str, expires: datetime, locale: str) -> OutgoingMail:
     """The save-and-resume link, for a resident who asked for it by email."""
-    with force_locale(locale):
+    with force_locale(format_locale(locale)):
         context = {"title": title, "resume_url": resume_url, "expires": expires}
         return OutgoingMail(
             kind="resume",

@@ -26,14 +26,14 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from eservices.fields.file import format_size
-from eservices.text import FALLBACK, N_, localize
+from eservices.text import FALLBACK, N_, format_locale, localize
 
 PDF_VARIANT = "pdf/a-3a"
 ANSWERS_ATTACHMENT = "answers.json"
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur", "ckb"})
 
 
-#: Translators: the page number at the foot of each receipt page; keep both placeholders.
+# Translators: the page number at the foot of each receipt page; keep both placeholders.
 PAGE_COUNTER = N_("Page %(page)s of %(pages)s")
 
 
@@ -140,7 +140,7 @@ class ReceiptRenderer:
         """The receipt as HTML in the snapshot's locale."""
         locale = str(snapshot["locale"])
         received = datetime.fromisoformat(snapshot["submitted_at"]).astimezone(ZoneInfo(context.timezone))
-        babel_locale = locale.replace("-", "_")
+        babel_locale = format_locale(locale)
         environment = self.environment(locale)
         template = environment.get_template("receipts/receipt.html")
         return template.render(

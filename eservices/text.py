@@ -19,6 +19,17 @@ def N_(message: str) -> str:
     return message
 
 
+#: The regional variant whose formats (dates, numbers) a language uses: English as written in Europe
+#: ("2 November 2026"), not in the United States.
+FORMAT_LOCALES: Mapping[str, str] = {"en": "en_GB"}
+
+
+def format_locale(language: str) -> str:
+    """The Babel locale for formatting dates and numbers in ``language`` (``en`` -> ``en_GB``)."""
+    code = language.replace("-", "_")
+    return FORMAT_LOCALES.get(code, code)
+
+
 def localize(text: LocalizedText | None, locale: str) -> str:
     """The text in ``locale`` (its language part), else in Swedish, else an empty string."""
     if not text:

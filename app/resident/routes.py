@@ -24,6 +24,7 @@ from app.services import receipts as receipt_service
 from eservices.fields import Context, FieldError, Upload
 from eservices.fields.email import Email
 from eservices.schema import FormDefinition
+from eservices.text import format_locale
 from eservices.validation import REMOVE_SUFFIX, validate_answers, validate_page, visible_pages
 
 DRAFTS = "drafts"  # session key: e-service slug -> draft token
@@ -41,7 +42,7 @@ def _ttl() -> timedelta:
 
 
 def _translate(locale: str, message: str) -> str:
-    with force_locale(locale):
+    with force_locale(format_locale(locale)):
         return gettext(message)
 
 
@@ -145,6 +146,8 @@ def page(slug: str, number: int) -> Response | str:
     entry, draft, definition = loaded
     if draft.submission_id is not None:
         return _receipt_redirect(slug)
+    if request.method == "POST" and request.form.get("version") != str(draft.form_version_id):
+        abort(409)  # the page was filled in against a version that is no longer published
     index = number - 1
     if not 0 <= index < len(definition.pages):
         abort(404)
@@ -176,11 +179,12 @@ def page(slug: str, number: int) -> Response | str:
         today = _now().astimezone(SWEDEN).date()
         result = validate_page(definition, index, request.form.to_dict(flat=False), uploads, draft.answers, today)
         draft.locale = current_language()
+        # What was accepted is kept even when something else on the page is wrong, so a resident who
+        # forgot a tick box does not have to choose the file again.
+        filing.save_page(get_session(), draft, result, [f.name for f in input_fields], _now())
         if action == "next" and not result.ok:
             errors, values = result.errors, result.raw
         else:
-            page_names = [f.name for f in input_fields]
-            filing.save_page(get_session(), draft, result, page_names, _now())
             return _after_page(slug, draft, definition, index, action)
     else:
         if request.args.get("check"):

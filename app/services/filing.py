@@ -81,6 +81,7 @@ def follow_current_version(session: Session, draft: Draft, published: FormVersio
     definition = definition_of(published)
     draft.answers = {name: value for name, value in draft.answers.items() if name in definition.fields}
     draft.form_version = published
+    draft.form_version_id = published.id
     draft.reached = 0
     return True
 

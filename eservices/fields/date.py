@@ -14,6 +14,7 @@ from typing import Any
 from babel.dates import format_date
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
+from eservices.text import format_locale
 
 RELATIVE = re.compile(r"^today(?:([+-])([0-9]{1,5}))?$")
 ISO = re.compile(r"^([0-9]{4})-?([0-9]{1,2})-?([0-9]{1,2})$")
@@ -88,4 +89,4 @@ class Date(FieldType):
     def display(self, spec: Mapping[str, Any], value: Any, locale: str, gettext: Gettext) -> str:
         if value is None:
             return ""
-        return format_date(date.fromisoformat(value), format="long", locale=locale.replace("-", "_"))
+        return format_date(date.fromisoformat(value), format="long", locale=format_locale(locale))

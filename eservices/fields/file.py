@@ -15,6 +15,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, Upload, register
+from eservices.text import format_locale
 
 #: kind -> (MIME type, test on the first bytes)
 KINDS: dict[str, tuple[str, Any]] = {
@@ -106,4 +107,4 @@ class File(FieldType):
     def display(self, spec: Mapping[str, Any], value: Any, locale: str, gettext: Gettext) -> str:
         if not value:
             return ""
-        return f"{value['filename']} ({format_size(value['size'], locale.replace('-', '_'))})"
+        return f"{value['filename']} ({format_size(value['size'], format_locale(locale))})"

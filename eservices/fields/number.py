@@ -10,7 +10,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
-from eservices.text import localize
+from eservices.text import format_locale, localize
 
 # Thin and non-breaking spaces are what Swedish number formatting (and copy-paste from it) produces.
 GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009'")
@@ -86,6 +86,6 @@ class Number(FieldType):
     def display(self, spec: Mapping[str, Any], value: Any, locale: str, gettext: Gettext) -> str:
         if value is None:
             return ""
-        shown = format_decimal(Decimal(value), locale=locale.replace("-", "_"))
+        shown = format_decimal(Decimal(value), locale=format_locale(locale))
         unit = localize(spec.get("unit"), locale)
         return f"{shown}\u00a0{unit}" if unit else shown

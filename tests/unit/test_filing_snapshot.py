@@ -101,7 +101,10 @@ def test_labels_and_answers_in_swedish_and_the_residents_language(definition) ->
         {"value": "skylt", "label": {"sv": "Skylt", "en": "Skylt"}},
     ]
     assert field(record, "akut")["display"] == {"sv": "Nej", "en": "No"}
-    assert field(record, "sedd")["display"] == {"sv": "20 november 2026", "en": "November 20, 2026"}
+    assert field(record, "sedd")["display"] == {
+        "sv": "20 november 2026",
+        "en": "20 November 2026",
+    }  # British English formats
     assert field(record, "kostnad")["display"] == {"sv": "25\u00a0000\u00a0kr", "en": "25,000\u00a0SEK"}
     assert field(record, "kostnad")["label"] == {"sv": "Kostnad", "en": "Kostnad"}
     assert record["pages"][0]["title"] == {"sv": "Om felet", "en": "About the fault"}
