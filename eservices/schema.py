@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -263,10 +264,18 @@ class _Checker:
         if ("equals" in value) == ("in" in value):
             self.problem(path, "needs exactly one of equals or in")
             return None
-        values = tuple(value["in"]) if "in" in value and isinstance(value["in"], list) else (value.get("equals"),)
+        if "in" in value and (not isinstance(value["in"], list) or not value["in"]):
+            self.problem(f"{path}.in", "must be a list of at least one answer, e.g. [a, b]")
+            return None
+        if not fields[target].type.has_input:
+            self.problem(f"{path}.field", f"{target!r} asks nothing, so no answer can show this")
+            return None
+        values = tuple(value["in"]) if "in" in value else (value.get("equals"),)
         allowed = _allowed_values(fields[target])
         for wanted in values:
-            if allowed is not None and wanted not in allowed:
+            if not isinstance(wanted, str):
+                self.problem(path, f'{wanted!r} must be written as text in quotes, e.g. "yes" or "0"')
+            elif allowed is not None and wanted not in allowed:
                 self.problem(
                     path,
                     f"{wanted!r} is not an answer {target!r} can have; expected one of {sorted(allowed)}",
@@ -327,7 +336,12 @@ class _Checker:
         if name in fields:
             self.problem(f"{path}.name", f"{name!r} is already the name of another field")
             return None
-        spec: dict[str, Any] = {key: value for key, value in data.items() if key in field_type.settings}
+        # YAML reads an unquoted 2026-01-01 as a date; definitions are stored as JSON, so keep it as text.
+        spec: dict[str, Any] = {
+            key: value.isoformat() if isinstance(value, date) else value
+            for key, value in data.items()
+            if key in field_type.settings
+        }
         spec.update(name=name, type=type_name)
         if field_type.has_input or data.get("label") is not None:
             spec["label"] = self.localized(data.get("label"), f"{path}.label")

@@ -6,9 +6,12 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
+
 from app.field_messages import message_for
 from eservices.fields import FieldError
 from eservices.fields.file import DEFAULT_MAX_MB, KINDS
+from eservices.fields.yesno import LABELS as YES_NO
 from eservices.schema import FormDefinition, Page
 from eservices.text import localize
 from eservices.validation import field_visible, page_visible, prune
@@ -22,11 +25,14 @@ def _condition_view(definition: FormDefinition, page: Page, item: Any, locale: s
     same_page = any(other.name == condition.field for other in page.fields)
     if not same_page:
         return None  # decided by an earlier page's answer: the field is simply shown or not
-    option_labels = [
-        localize(option["label"], locale)
-        for option in target.spec.get("options") or ()
-        if option["value"] in condition.values
-    ]
+    if target.type.name == "yesno":
+        option_labels = [gettext(YES_NO[value]) for value in condition.values if value in YES_NO]
+    else:
+        option_labels = [
+            localize(option["label"], locale)
+            for option in target.spec.get("options") or ()
+            if option["value"] in condition.values
+        ]
     return {
         "field": condition.field,
         "values": json.dumps(list(condition.values)),
@@ -107,3 +113,14 @@ def review_rows(
         if rows:
             pages.append({"number": index + 1, "title": localize(page.title, locale), "rows": rows})
     return pages
+
+
+STATUS_LABELS = {
+    "received": lazy_gettext("Received, waiting to be handled"),
+}
+
+
+def status_label(status: str) -> str:
+    """A case status as residents read it; a status this version does not know is named plainly."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else gettext("Being handled")

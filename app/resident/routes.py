@@ -17,7 +17,7 @@ from app.mail import confirmation_mail, queue_mail, resume_mail
 from app.models import Draft, Submission
 from app.receipts import render_receipt
 from app.resident import bp
-from app.resident.pages import field_views, review_rows
+from app.resident.pages import field_views, review_rows, status_label
 from app.services import eservices as catalog_service
 from app.services import filing
 from app.services import receipts as receipt_service
@@ -372,6 +372,7 @@ def follow(token: str) -> str:
     submission = _submission(token)
     return render_template(
         "resident/case.html",
+        status_label=status_label,
         submission=submission,
         snapshot=submission.snapshot,
         pdf_url=url_for("resident.receipt_pdf", token=token),

@@ -69,6 +69,11 @@ class Date(FieldType):
         for key in ("min", "max"):
             if key in spec and resolve_limit(spec[key], date(2000, 1, 1)) is None:
                 problems.append((f"{path}.{key}", "must be YYYY-MM-DD, today, today+N or today-N"))
+        if not problems and "min" in spec and "max" in spec:
+            # Relative limits move together, so comparing them on any one day is enough.
+            day = date(2000, 1, 1)
+            if resolve_limit(spec["min"], day) > resolve_limit(spec["max"], day):  # type: ignore[operator]
+                problems.append((f"{path}.min", "is later than max"))
         return problems
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:
