@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*; touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile --quiet -d translations -l $*
+	$(BIN)/pybabel compile -d translations -l $*
 
 i18n: $(STAMP) $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po)) ## compile the catalogs
 
