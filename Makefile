@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format i18n i18n-extract i18n-update db system-check clean
+.PHONY: help run test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -59,6 +59,11 @@ lint: $(STAMP) ## ruff and the import contracts
 format: $(STAMP) ## format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+bench-receipt: $(STAMP) ## receipt rendering: ours against stock WeasyPrint (ratio; target <= 0.4)
+	$(BIN)/python -m bench.receipt
+
+bench: bench-receipt ## every benchmark (figures are ratios against a baseline in the same run)
 
 clean: ## remove the virtual environment, compiled catalogs and caches (not instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

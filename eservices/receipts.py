@@ -21,7 +21,7 @@ from babel.dates import format_date, format_time
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
-from weasyprint import HTML, Attachment
+from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -29,6 +29,8 @@ from eservices.fields.file import format_size
 from eservices.text import FALLBACK, N_, format_locale, localize
 
 PDF_VARIANT = "pdf/a-3a"
+#: the receipt stylesheet, relative to the static folder
+STYLESHEET = "css/receipt.css"
 ANSWERS_ATTACHMENT = "answers.json"
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur", "ckb"})
 
@@ -117,6 +119,12 @@ class ReceiptRenderer:
         self._environments: dict[str, ImmutableSandboxedEnvironment] = {}
         self._translations: dict[str, Any] = {}
         self.font_config = FontConfiguration()
+        # The stylesheet (and the @font-face rules in it) is parsed once per renderer, not per receipt.
+        self.stylesheet = CSS(
+            filename=str(self.static / STYLESHEET),
+            url_fetcher=StaticOnlyFetcher(self.static),
+            font_config=self.font_config,
+        )
 
     def environment(self, locale: str) -> ImmutableSandboxedEnvironment:
         """The sandboxed, autoescaping environment for ``locale``."""
@@ -172,6 +180,7 @@ class ReceiptRenderer:
         stamp = datetime.fromisoformat(snapshot["submitted_at"])
         pdf = document.write_pdf(
             font_config=self.font_config,
+            stylesheets=[self.stylesheet],
             pdf_variant=PDF_VARIANT,
             pdf_tags=True,
             pdf_identifier=str(snapshot["reference"]).encode("ascii"),
