@@ -40,6 +40,7 @@ i18n-update: i18n-extract ## merge new interface text into every catalog
 db: system-check $(STAMP) i18n ## migrate the database and load the bundled e-services
 	$(FLASK) db upgrade
 	$(FLASK) forms load
+	$(FLASK) users bootstrap-admin
 
 run: db ## serve on http://127.0.0.1:5000 (SQLite in instance/, mail as .eml files)
 	$(FLASK) run --host 127.0.0.1 --port 5000 --debug

@@ -6,6 +6,9 @@ from typing import Any
 
 from flask import Flask
 
+from app.admin import bp as admin_bp
+from app.auth import bp as auth_bp
+from app.auth.login import init_login
 from app.cli import register_cli
 from app.config import PROJECT_ROOT, init_config
 from app.db import init_db
@@ -15,6 +18,7 @@ from app.mail import init_mail
 from app.receipts import init_receipts
 from app.resident import bp as resident_bp
 from app.security import init_csrf
+from app.staff import bp as staff_bp
 from app.templating import init_templating
 
 
@@ -31,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_db(app)
     init_i18n(app)
     init_csrf(app)
+    init_login(app)
     init_receipts(app)
     init_mail(app)
     init_templating(app)
@@ -42,3 +47,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(resident_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(admin_bp)

@@ -11,10 +11,13 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.mail import deliver_due
+from app.models import RoleGrant, Unit, User
+from app.services import accounts, audit, filing
 from app.services import eservices as eservice_service
-from app.services import filing
 from eservices.schema import DefinitionError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -23,6 +26,7 @@ db_cli = AppGroup("db", help="The database schema (Alembic migrations).")
 forms_cli = AppGroup("forms", help="The bundled e-services in forms/.")
 drafts_cli = AppGroup("drafts", help="Residents' unsent drafts.")
 outbox_cli = AppGroup("outbox", help="Mail waiting to be delivered.")
+users_cli = AppGroup("users", help="Staff accounts and their roles.")
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -96,6 +100,94 @@ def outbox_work(interval: float) -> None:
             time.sleep(interval)
 
 
+def _session() -> Session:
+    session: Session = current_app.extensions["db_sessionmaker"]()
+    return session
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="", help="Full name (default: the email address).")
+@click.option("--role", type=click.Choice(RoleGrant.ROLES), required=True)
+@click.option("--unit", "unit_key", default=None, help="Unit short name; not for administrators.")
+@click.option("--password", default=None, help="Default: a random password, printed once.")
+def users_create(email: str, name: str, role: str, unit_key: str | None, password: str | None) -> None:
+    """Create a user with one role (more roles: `users grant`)."""
+    now = datetime.now(UTC)
+    with _session() as session, session.begin():
+        unit = None
+        if unit_key:
+            unit = session.scalar(select(Unit).where(Unit.key == unit_key))
+            if unit is None:
+                raise click.ClickException(
+                    f"No unit {unit_key!r}. Units: {', '.join(session.scalars(select(Unit.key)))}"
+                )
+        chosen = password or accounts.random_password()
+        try:
+            user = accounts.create_user(session, email, name, chosen, now)
+            accounts.grant(session, user, role, unit, now)
+        except accounts.AccountError as error:
+            raise click.ClickException(f"Cannot create the user: {error}") from None
+        audit.record(session, audit.USER_CREATED, now, actor_label="cli", user=user.email, role=role, unit=unit_key)
+    click.echo(f"Created {user.email} ({role}{' in ' + unit_key if unit_key else ''}).")
+    if password is None:
+        click.echo(f"Password (shown once): {chosen}")
+
+
+@users_cli.command("grant")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(RoleGrant.ROLES), required=True)
+@click.option("--unit", "unit_key", default=None)
+def users_grant(email: str, role: str, unit_key: str | None) -> None:
+    """Give an existing user a role (in a unit)."""
+    now = datetime.now(UTC)
+    with _session() as session, session.begin():
+        user = session.scalar(select(User).where(User.email == accounts.normalize_email(email)))
+        unit = session.scalar(select(Unit).where(Unit.key == unit_key)) if unit_key else None
+        if user is None or (unit_key and unit is None):
+            raise click.ClickException("No such user or unit.")
+        try:
+            accounts.grant(session, user, role, unit, now)
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from None
+        audit.record(session, audit.ROLE_GRANTED, now, actor_label="cli", user=user.email, role=role, unit=unit_key)
+    click.echo(f"{email}: {role}{' in ' + unit_key if unit_key else ''}.")
+
+
+@users_cli.command("deactivate")
+@click.option("--email", required=True)
+def users_deactivate(email: str) -> None:
+    """Deactivate a user and end all their sessions."""
+    now = datetime.now(UTC)
+    with _session() as session, session.begin():
+        user = session.scalar(select(User).where(User.email == accounts.normalize_email(email)))
+        if user is None:
+            raise click.ClickException("No such user.")
+        accounts.set_active(session, user, False, now)
+        audit.record(session, audit.USER_DEACTIVATED, now, actor_label="cli", user=user.email)
+    click.echo(f"{email} is deactivated and signed out everywhere.")
+
+
+@users_cli.command("bootstrap-admin")
+@click.option("--email", default="admin@grums.se", show_default=True)
+def users_bootstrap_admin(email: str) -> None:
+    """Create the first administrator, with a random password printed once; does nothing if one exists."""
+    now = datetime.now(UTC)
+    with _session() as session, session.begin():
+        if session.scalar(select(RoleGrant).where(RoleGrant.role == RoleGrant.ADMIN).limit(1)) is not None:
+            return
+        password = accounts.random_password()
+        user = accounts.create_user(session, email, "Administratör", password, now)
+        accounts.grant(session, user, RoleGrant.ADMIN, None, now)
+        audit.record(session, audit.USER_CREATED, now, actor_label="cli", user=user.email, role="admin")
+    click.echo("=" * 64)
+    click.echo("The first administrator was created. Sign in at /auth/login with")
+    click.echo(f"  email:    {email}")
+    click.echo(f"  password: {password}")
+    click.echo("The password is shown only this once.")
+    click.echo("=" * 64)
+
+
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, forms_cli, drafts_cli, outbox_cli):
+    for group in (db_cli, forms_cli, drafts_cli, outbox_cli, users_cli):
         app.cli.add_command(group)

@@ -9,6 +9,7 @@ Services take a session and never commit. The request commits once at its end wh
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -74,17 +75,28 @@ WRITE_INTENT = "endorrin_write_intent"
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and writer serialisation (see below)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            json_serializer=_json_dumps,
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(
         url,
         echo=echo,
+        json_serializer=_json_dumps,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
         connect_args={"options": "-c statement_timeout=30000"} if url.startswith("postgresql") else {},
     )
+
+
+def _json_dumps(value: Any) -> str:
+    # Letters as themselves ("ä", not "\u00e4"), so stored JSON reads as what residents wrote.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _configure_sqlite(engine: Engine) -> None:

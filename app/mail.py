@@ -57,6 +57,20 @@ def confirmation_mail(submission: Submission, follow_url: str) -> OutgoingMail |
         )
 
 
+def message_mail(submission: Submission, text: str, link: str) -> OutgoingMail:
+    """A message from a case officer, in the resident's language, with a private link to answer it."""
+    assert submission.email is not None
+    with force_locale(format_locale(submission.locale)):
+        context = {"submission": submission, "snapshot": submission.snapshot, "text": text, "link": link}
+        return OutgoingMail(
+            kind="message",
+            recipient=submission.email,
+            subject=gettext("New message about your case %(reference)s", reference=submission.reference),
+            body_text=render_template("emails/message.txt", **context),
+            body_html=render_template("emails/message.html", **context),
+        )
+
+
 def resume_mail(recipient: str, title: str, resume_url: str, expires: datetime, locale: str) -> OutgoingMail:
     """The save-and-resume link, for a resident who asked for it by email."""
     with force_locale(format_locale(locale)):

@@ -1,15 +1,19 @@
 """Typed ORM models, one file per aggregate; importing this package registers them all on Base.metadata."""
 
+from app.models.audit import AuditEvent
 from app.models.draft import Draft, DraftFile
 from app.models.eservice import EService, FormVersion
 from app.models.outbox import OutboxMessage
 from app.models.receipt import Receipt
-from app.models.submission import Attachment, CaseEvent, ReferenceCounter, Submission
+from app.models.submission import Attachment, CaseEvent, CaseLink, ReferenceCounter, Submission
 from app.models.unit import Unit
+from app.models.user import RoleGrant, User, UserSession
 
 __all__ = [
     "Attachment",
+    "AuditEvent",
     "CaseEvent",
+    "CaseLink",
     "Draft",
     "DraftFile",
     "EService",
@@ -17,6 +21,9 @@ __all__ = [
     "OutboxMessage",
     "Receipt",
     "ReferenceCounter",
+    "RoleGrant",
     "Submission",
     "Unit",
+    "User",
+    "UserSession",
 ]

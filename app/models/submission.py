@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, JSONData, UTCDateTime, utcnow
 from app.models.eservice import EService, FormVersion
+from app.models.user import User
 
 
 class Submission(Base):
@@ -26,15 +27,25 @@ class Submission(Base):
     draft_key: Mapped[str] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(16))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    status: Mapped[str] = mapped_column(String(32), default=RECEIVED)
+    status: Mapped[str] = mapped_column(String(32), default=RECEIVED, index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: the resident wrote something staff have not looked at yet
+    has_news: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: raised by every change, so two people changing the same case at once cannot overwrite each other
+    version: Mapped[int] = mapped_column(Integer, default=1)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONData)
     #: SHA-256 of the follow-the-case token the resident holds
     follow_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: where the resident asked to be told about the case, if anywhere
     email: Mapped[str | None] = mapped_column(String(254))
+    #: reference and answers, lower case without diacritics, for staff's free-text search
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    __mapper_args__ = {"version_id_col": version}
 
     eservice: Mapped[EService] = relationship()
     form_version: Mapped[FormVersion] = relationship()
+    assigned_to: Mapped[User | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="submission", order_by="Attachment.id", cascade="all, delete-orphan"
     )
@@ -56,6 +67,8 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    #: set for a file the resident sent later with a reply (a completion), not with the filing
+    case_event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id", ondelete="CASCADE"), index=True)
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")
 
@@ -66,14 +79,35 @@ class CaseEvent(Base):
     __tablename__ = "case_events"
 
     RECEIVED = "received"
+    ASSIGNED = "assigned"
+    STATUS = "status"
+    NOTE = "note"
+    MESSAGE = "message"
+    REPLY = "reply"
+    #: kinds the resident sees on their follow page; notes and assignments are internal
+    RESIDENT_VISIBLE = frozenset({RECEIVED, STATUS, MESSAGE, REPLY})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     data: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
 
+    actor: Mapped[User | None] = relationship()
+
     submission: Mapped[Submission] = relationship(back_populates="events")
+
+
+class CaseLink(Base):
+    """A further private follow-the-case link, sent to the resident with a message (only its hash is kept)."""
+
+    __tablename__ = "case_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ReferenceCounter(Base):

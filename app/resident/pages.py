@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 
 from app.field_messages import message_for
 from eservices.fields import FieldError
@@ -113,14 +113,3 @@ def review_rows(
         if rows:
             pages.append({"number": index + 1, "title": localize(page.title, locale), "rows": rows})
     return pages
-
-
-STATUS_LABELS = {
-    "received": lazy_gettext("Received, waiting to be handled"),
-}
-
-
-def status_label(status: str) -> str:
-    """A case status as residents read it; a status this version does not know is named plainly."""
-    label = STATUS_LABELS.get(status)
-    return str(label) if label is not None else gettext("Being handled")

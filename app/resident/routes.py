@@ -14,13 +14,14 @@ from app.db import get_session
 from app.field_messages import message_for
 from app.i18n import current_language
 from app.mail import confirmation_mail, queue_mail, resume_mail
-from app.models import Draft, Submission
+from app.models import CaseEvent, Draft, Submission
 from app.receipts import render_receipt
 from app.resident import bp
-from app.resident.pages import field_views, review_rows, status_label
+from app.resident.pages import field_views, review_rows
+from app.services import cases, filing
 from app.services import eservices as catalog_service
-from app.services import filing
 from app.services import receipts as receipt_service
+from eservices import workflow
 from eservices.fields import Context, FieldError, Upload
 from eservices.fields.email import Email
 from eservices.schema import FormDefinition
@@ -349,7 +350,7 @@ def resume(token: str) -> Response:
 
 
 def _submission(token: str) -> Submission:
-    submission = filing.find_by_follow_token(get_session(), token)
+    submission = cases.find_by_link(get_session(), token)
     if submission is None:
         abort(404)
     return submission
@@ -367,15 +368,49 @@ def receipt(token: str) -> str:
     )
 
 
-@bp.get("/case/<token>")
-def follow(token: str) -> str:
+@bp.route("/case/<token>", methods=["GET", "POST"])
+def follow(token: str) -> Response | tuple[str, int]:
+    """The resident's page for their case: status, what happened, messages, and a way to answer."""
     submission = _submission(token)
-    return render_template(
-        "resident/case.html",
-        status_label=status_label,
-        submission=submission,
-        snapshot=submission.snapshot,
-        pdf_url=url_for("resident.receipt_pdf", token=token),
+    reply_error = None
+    text = ""
+    if request.method == "POST":
+        if any(key not in {"csrf_token", "text"} for key in request.form) or any(
+            key != "files" for key in request.files
+        ):
+            abort(400)
+        text = request.form.get("text", "").strip()[:8000]
+        uploads = [
+            Upload(filename=storage.filename or "", content=storage.read())
+            for storage in request.files.getlist("files")
+            if storage.filename
+        ]
+        if not text and not uploads:
+            reply_error = gettext("Write an answer or attach a file before you send.")
+        else:
+            try:
+                cases.resident_reply(get_session(), submission, text, uploads, _now(), request.remote_addr)
+            except FieldError as error:
+                reply_error = message_for(error)
+            else:
+                flash(gettext("Your answer is sent. The case officer can see it now."))
+                return redirect(url_for("resident.follow", token=token) + "#timeline")
+    events = [event for event in submission.events if event.kind in CaseEvent.RESIDENT_VISIBLE]
+    return (
+        render_template(
+            "resident/case.html",
+            status_label=lambda state: gettext(
+                workflow.RESIDENT_LABELS.get(state, workflow.RESIDENT_LABELS["in_progress"])
+            ),
+            submission=submission,
+            snapshot=submission.snapshot,
+            events=events,
+            files={a.case_event_id: a for a in submission.attachments if a.case_event_id},
+            reply_error=reply_error,
+            reply_text=text,
+            pdf_url=url_for("resident.receipt_pdf", token=token),
+        ),
+        422 if reply_error else 200,
     )
 
 

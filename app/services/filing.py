@@ -28,6 +28,7 @@ from app.services.eservices import definition_of
 from eservices.numbering import format_reference
 from eservices.schema import FormDefinition
 from eservices.snapshot import build_snapshot
+from eservices.text import fold
 from eservices.validation import FormResult, PageResult, prune, validate_answers
 
 SWEDEN = ZoneInfo("Europe/Stockholm")
@@ -266,12 +267,24 @@ def _file(
         snapshot=snapshot,
         follow_token_hash=token_hash(follow_token),
         email=email,
+        search_text=search_text_of(snapshot),
         attachments=attachments,
         events=[CaseEvent(at=now, kind=CaseEvent.RECEIVED, data={"reference": reference})],
     )
     session.add(submission)
     session.flush()
     return submission
+
+
+def search_text_of(snapshot: Mapping[str, Any]) -> str:
+    """The reference and every answer as shown, folded for case- and diacritic-free search."""
+    parts = [str(snapshot["reference"])]
+    for page in snapshot["pages"]:
+        for field in page["fields"]:
+            parts.extend(str(text) for text in field["display"].values() if text)
+            if isinstance(field["value"], str):
+                parts.append(field["value"])  # 12-digit personnummer, e-mail as stored
+    return fold(" ".join(parts))
 
 
 def find_by_follow_token(session: Session, token: str) -> Submission | None:

@@ -27,7 +27,7 @@ from app.db import Base
 from app.services.eservices import load_bundled
 
 ROOT = Path(__file__).resolve().parents[2]
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -1,0 +1,81 @@
+"""Flask-Login wiring. The session cookie holds a sign-in session token, checked against the database on
+every request: signing out (or being deactivated) ends it on the server, so a copied cookie stops working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_babel import lazy_gettext
+from flask_login import LoginManager, current_user
+
+from app.db import get_session
+from app.models import User
+from app.services import accounts
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = lazy_gettext("Sign in to continue.")
+login_manager.session_protection = "basic"
+
+
+class StaffUser:
+    """The signed-in person as Flask-Login sees them: the ORM user and the session token."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, user: User, token: str) -> None:
+        self.user = user
+        self.token = token
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def is_admin(self) -> bool:
+        return accounts.is_admin(self.user)
+
+    @property
+    def staff_units(self) -> set[int]:
+        return accounts.units_with_role(self.user, "staff")
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+
+@login_manager.user_loader
+def load_user(token: str) -> StaffUser | None:
+    signed_in = accounts.resume_session(get_session(), token)
+    return StaffUser(signed_in.user, token) if signed_in is not None else None
+
+
+def require(role: str) -> Callable[[], Any]:
+    """A ``before_request`` hook: signed in (else to the sign-in page), and holding ``role`` (else 403)."""
+
+    def check() -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        allowed = current_user.is_admin if role == "admin" else bool(accounts.units_with_role(current_user.user, role))
+        if not allowed:
+            abort(403)
+        return None
+
+    return check
+
+
+def signed_in_user() -> User:
+    user: User = current_user.user
+    return user
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+
+
+__all__ = ["StaffUser", "init_login", "require", "signed_in_user", "wraps"]

@@ -1,0 +1,145 @@
+"""Staff accounts: passwords (argon2id), role grants per unit, and server-side sign-in sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.models import RoleGrant, Unit, User, UserSession
+
+HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+#: verified against when the email is unknown, so a wrong email costs the same time as a wrong password
+_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message code says why."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password_too_short")
+    return HASHER.hash(password)
+
+
+def random_password() -> str:
+    """A password to hand over once: 20 URL-safe characters, about 120 bits."""
+    return secrets.token_urlsafe(15)
+
+
+def create_user(session: Session, email: str, name: str, password: str, now: datetime) -> User:
+    email = normalize_email(email)
+    if "@" not in email:
+        raise AccountError("invalid_email")
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise AccountError("email_taken")
+    user = User(
+        email=email, name=name.strip() or email, password_hash=hash_password(password), active=True, created_at=now
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def grant(session: Session, user: User, role: str, unit: Unit | None, now: datetime) -> RoleGrant:
+    """Give ``user`` ``role`` in ``unit`` (administrators: no unit); an existing grant is returned as is."""
+    if role not in RoleGrant.ROLES:
+        raise AccountError("unknown_role")
+    if (role == RoleGrant.ADMIN) != (unit is None):
+        raise AccountError("admin_has_no_unit" if role == RoleGrant.ADMIN else "unit_required")
+    for existing in user.grants:
+        if existing.role == role and existing.unit_id == (unit.id if unit else None):
+            return existing
+    created = RoleGrant(user=user, role=role, unit=unit, created_at=now)
+    session.add(created)
+    session.flush()
+    return created
+
+
+def revoke(session: Session, grant_id: int) -> RoleGrant | None:
+    found = session.get(RoleGrant, grant_id)
+    if found is not None:
+        session.delete(found)
+        session.flush()
+    return found
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, else None; the same work is done either way."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    try:
+        HASHER.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = HASHER.hash(password)
+    return user
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(session: Session, user: User, ip: str | None, now: datetime) -> str:
+    """A new sign-in session for ``user``; returns the token the browser keeps."""
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(token_hash=_hash(token), user=user, created_at=now, last_seen_at=now, ip=ip))
+    user.last_login_at = now
+    session.flush()
+    return token
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    session: UserSession
+
+
+def resume_session(session: Session, token: str) -> SignedIn | None:
+    """The signed-in user of ``token``: None once signed out, or when the user was deactivated."""
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return SignedIn(row.user, row)
+
+
+def end_session(session: Session, token: str, now: datetime) -> None:
+    session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == _hash(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def set_active(session: Session, user: User, active: bool, now: datetime) -> None:
+    """Activate or deactivate ``user``; deactivating ends every session of theirs at once."""
+    user.active = active
+    if not active:
+        session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def units_with_role(user: User, role: str) -> set[int]:
+    """Ids of the units where ``user`` holds ``role``."""
+    return {g.unit_id for g in user.grants if g.role == role and g.unit_id is not None}
+
+
+def is_admin(user: User) -> bool:
+    return any(g.role == RoleGrant.ADMIN for g in user.grants)

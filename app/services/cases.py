@@ -1,0 +1,382 @@
+"""Case handling for staff: the inbox, one case, and what staff and residents do with it."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.db import new_token
+from app.models import Attachment, CaseEvent, CaseLink, EService, RoleGrant, Submission, User
+from app.services import audit
+from app.services.accounts import units_with_role
+from app.services.filing import token_hash
+from eservices import workflow
+from eservices.fields.base import Upload
+from eservices.fields.file import File
+from eservices.fields.personnummer import mask_personnummer
+from eservices.numbering import InvalidReference, parse_reference
+from eservices.text import fold
+
+SWEDEN = ZoneInfo("Europe/Stockholm")
+PAGE_SIZE = 50
+
+
+class CaseChanged(Exception):
+    """Someone else changed the case since the page was loaded."""
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    eservice: str | None = None
+    status: str | None = None
+    #: "me", "none" (unassigned) or "any"
+    assigned: str = "any"
+    received_from: date | None = None
+    received_to: date | None = None
+    text: str = ""
+    #: "desc": newest first (default), "asc": oldest first
+    order: str = "desc"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the inbox: the received time and id of a row; opaque text in URLs."""
+
+    submitted_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.submitted_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor | None:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            moment, ident = raw.split("|")
+            parsed = datetime.fromisoformat(moment)
+            return cls(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), int(ident))
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+
+@dataclass
+class InboxRow:
+    submission: Submission
+    title: str
+    personnummer: str | None
+
+
+@dataclass
+class InboxPage:
+    rows: list[InboxRow]
+    next_cursor: str | None
+    previous_cursor: str | None
+    counts: dict[str, int]
+    total: int
+    #: the free text looked like a reference but is not a valid one (a digit mistyped)
+    invalid_reference: bool = False
+    #: units the user may see
+    unit_ids: set[int] = field(default_factory=set)
+
+
+def visible_units(user: User) -> set[int]:
+    return units_with_role(user, "staff")
+
+
+def _filtered(user: User, filt: InboxFilter, *, with_status: bool = True) -> tuple[Select[Any], bool]:
+    query = select(Submission).join(EService, EService.id == Submission.eservice_id)
+    query = query.where(EService.unit_id.in_(visible_units(user) or {-1}))
+    invalid_reference = False
+    if filt.eservice:
+        query = query.where(EService.slug == filt.eservice)
+    if with_status and filt.status:
+        query = query.where(Submission.status == filt.status)
+    if filt.assigned == "me":
+        query = query.where(Submission.assigned_to_id == user.id)
+    elif filt.assigned == "none":
+        query = query.where(Submission.assigned_to_id.is_(None))
+    if filt.received_from:
+        query = query.where(Submission.submitted_at >= _start_of(filt.received_from))
+    if filt.received_to:
+        query = query.where(Submission.submitted_at < _start_of(filt.received_to + timedelta(days=1)))
+    text = filt.text.strip()
+    if text:
+        try:
+            query = query.where(Submission.reference == str(parse_reference(text)))
+        except InvalidReference:
+            if _looks_like_reference(text):
+                invalid_reference = True
+                query = query.where(Submission.id.is_(None))
+            else:
+                for word in fold(text).split():
+                    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                    query = query.where(Submission.search_text.like(f"%{escaped}%", escape="\\"))
+    return query, invalid_reference
+
+
+def _looks_like_reference(text: str) -> bool:
+    compact = text.replace(" ", "").replace("-", "")
+    return len(compact) >= 10 and compact[:3].isalpha() and compact[3:7].isdigit()
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight of ``day`` in Sweden, as UTC: "received on 27 November" means Swedish days."""
+    return datetime.combine(day, time(), SWEDEN).astimezone(UTC)
+
+
+def inbox(
+    session: Session, user: User, filt: InboxFilter, after: Cursor | None = None, before: Cursor | None = None
+) -> InboxPage:
+    """One page of the cases ``user`` may see, by keyset pagination (no OFFSET, so deep pages stay fast)."""
+    query, invalid_reference = _filtered(user, filt)
+    newest_first = filt.order != "asc"
+    t, i = Submission.submitted_at, Submission.id
+    backwards = before is not None and after is None
+    cursor = before if backwards else after
+    if cursor is not None:
+        # Rows beyond the cursor in reading direction; reversed when paging back.
+        later = or_(t > cursor.submitted_at, and_(t == cursor.submitted_at, i > cursor.id))
+        earlier = or_(t < cursor.submitted_at, and_(t == cursor.submitted_at, i < cursor.id))
+        query = query.where(earlier if newest_first != backwards else later)
+    descending = newest_first != backwards
+    query = query.order_by(t.desc(), i.desc()) if descending else query.order_by(t.asc(), i.asc())
+    found = list(session.scalars(query.limit(PAGE_SIZE + 1)))
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    if backwards:
+        found.reverse()
+    rows = [_row(submission) for submission in found]
+    first, last = (found[0], found[-1]) if found else (None, None)
+    has_next = more if not backwards else True
+    has_previous = (cursor is not None) if not backwards else more
+    count_query, _ = _filtered(user, filt, with_status=False)
+    counts_rows = session.execute(
+        count_query.with_only_columns(Submission.status, func.count()).group_by(Submission.status).order_by(None)
+    ).all()
+    counts = {status: 0 for status in workflow.STATES}
+    counts.update({status: number for status, number in counts_rows})
+    total = counts.get(filt.status, 0) if filt.status else sum(counts.values())
+    return InboxPage(
+        rows=rows,
+        next_cursor=Cursor(last.submitted_at, last.id).encode() if last is not None and has_next and found else None,
+        previous_cursor=Cursor(first.submitted_at, first.id).encode() if first is not None and has_previous else None,
+        counts=counts,
+        total=total,
+        invalid_reference=invalid_reference,
+        unit_ids=visible_units(user),
+    )
+
+
+def _row(submission: Submission) -> InboxRow:
+    personnummer = None
+    for page in submission.snapshot["pages"]:
+        for item in page["fields"]:
+            if item["type"] == "personnummer" and item["value"]:
+                personnummer = mask_personnummer(item["value"])
+                break
+        if personnummer:
+            break
+    return InboxRow(submission, submission.snapshot["title"].get("sv", ""), personnummer)
+
+
+def get_case(session: Session, user: User, reference: str) -> Submission | None:
+    """The case with ``reference`` if ``user`` may handle it; None otherwise (also for other units' cases)."""
+    case = session.scalar(select(Submission).where(Submission.reference == reference))
+    if case is None or case.eservice.unit_id not in visible_units(user):
+        return None
+    return case
+
+
+def colleagues(session: Session, case: Submission) -> list[User]:
+    """Active staff of the case's unit, who may be assigned the case."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.unit_id == case.eservice.unit_id, RoleGrant.role == "staff", User.active.is_(True))
+            .order_by(User.name)
+            .distinct()
+        )
+    )
+
+
+def _check_version(case: Submission, expected: int | None) -> None:
+    if expected is not None and case.version != expected:
+        raise CaseChanged()
+
+
+def assign(
+    session: Session,
+    case: Submission,
+    actor: User,
+    assignee: User | None,
+    expected_version: int | None,
+    now: datetime,
+    ip: str | None,
+) -> None:
+    _check_version(case, expected_version)
+    if assignee is not None and assignee not in colleagues(session, case):
+        raise ValueError("assignee is not staff of the case's unit")
+    case.assigned_to = assignee
+    case.events.append(
+        CaseEvent(at=now, kind=CaseEvent.ASSIGNED, actor=actor, data={"to": assignee.name if assignee else None})
+    )
+    audit.record(
+        session, audit.CASE_ASSIGNED, now, actor=actor, submission=case, ip=ip, to=assignee.email if assignee else None
+    )
+    session.flush()
+
+
+def transition(
+    session: Session,
+    case: Submission,
+    actor: User | None,
+    action: str,
+    comment: str,
+    expected_version: int | None,
+    now: datetime,
+    ip: str | None,
+) -> None:
+    """Move the case along the workflow; raises :class:`workflow.IllegalTransition` or :class:`CaseChanged`."""
+    _check_version(case, expected_version)
+    before = case.status
+    case.status = workflow.apply(before, action)
+    case.events.append(
+        CaseEvent(
+            at=now,
+            kind=CaseEvent.STATUS,
+            actor=actor,
+            data={"action": action, "from": before, "to": case.status, "comment": comment.strip() or None},
+        )
+    )
+    audit.record(
+        session,
+        audit.STATUS_CHANGED,
+        now,
+        actor=actor,
+        actor_label=None if actor else "resident",
+        submission=case,
+        ip=ip,
+        action_taken=action,
+        to=case.status,
+    )
+    session.flush()
+
+
+def add_note(session: Session, case: Submission, actor: User, text: str, now: datetime, ip: str | None) -> None:
+    case.events.append(CaseEvent(at=now, kind=CaseEvent.NOTE, actor=actor, data={"text": text.strip()}))
+    audit.record(session, audit.NOTE_ADDED, now, actor=actor, submission=case, ip=ip)
+    session.flush()
+
+
+def send_message(
+    session: Session, case: Submission, actor: User, text: str, now: datetime, ip: str | None
+) -> str | None:
+    """A message to the resident, shown on their follow page; returns a new private link token to mail them.
+
+    None when the resident gave no email: the message is still on their page, and the timeline says that
+    no mail could be sent.
+    """
+    token = new_token() if case.email else None
+    if token is not None:
+        session.add(CaseLink(submission_id=case.id, token_hash=token_hash(token), created_at=now))
+    case.events.append(
+        CaseEvent(at=now, kind=CaseEvent.MESSAGE, actor=actor, data={"text": text.strip(), "mailed": token is not None})
+    )
+    audit.record(session, audit.MESSAGE_SENT, now, actor=actor, submission=case, ip=ip, mailed=token is not None)
+    session.flush()
+    return token
+
+
+def resident_reply(
+    session: Session, case: Submission, text: str, uploads: Sequence[Upload], now: datetime, ip: str | None
+) -> CaseEvent:
+    """The resident's answer: on the timeline, the case marked as having news, and back in progress if it waited."""
+    file_type = File()
+    spec = {"accept": ["pdf", "jpeg", "png", "heic"], "max_size_mb": 20}
+    checked = [(upload, file_type.parse_upload(spec, upload)) for upload in uploads]  # raises FieldError
+    event = CaseEvent(at=now, kind=CaseEvent.REPLY, data={"text": text.strip(), "files": [meta for _, meta in checked]})
+    case.events.append(event)
+    session.flush()
+    for upload, meta in checked:
+        case.attachments.append(
+            Attachment(
+                field_name="reply",
+                filename=meta["filename"],
+                content_type=meta["content_type"],
+                size=meta["size"],
+                sha256=meta["sha256"],
+                content=upload.content,
+                case_event_id=event.id,
+            )
+        )
+    case.has_news = True
+    audit.record(
+        session, audit.RESIDENT_REPLIED, now, actor_label="resident", submission=case, ip=ip, files=len(checked)
+    )
+    if case.status == workflow.WAITING:
+        transition(session, case, None, "resume", "", None, now, ip)
+    session.flush()
+    return event
+
+
+def find_by_link(session: Session, token: str) -> Submission | None:
+    """The case a follow-the-case token opens: the receipt's link or one sent with a message."""
+    digest = token_hash(token)
+    case = session.scalar(select(Submission).where(Submission.follow_token_hash == digest))
+    if case is not None:
+        return case
+    link = session.scalar(select(CaseLink).where(CaseLink.token_hash == digest))
+    return session.get(Submission, link.submission_id) if link is not None else None
+
+
+def export_csv(session: Session, user: User, filt: InboxFilter, columns: Sequence[tuple[str, str]]) -> Iterator[str]:
+    """The filtered cases as CSV text chunks: UTF-8 with a BOM (Excel), one column per question in ``columns``.
+
+    ``columns`` are (field name, Swedish label) of the chosen e-service; rows are read in batches, so the
+    memory used does not grow with the number of cases.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    header = [
+        "Ärendenummer",
+        "E-tjänst",
+        "Mottaget",
+        "Status",
+        "Handläggare",
+        "Språk",
+        *[label for _, label in columns],
+    ]
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    query, _ = _filtered(user, filt)
+    query = query.order_by(Submission.submitted_at.desc(), Submission.id.desc()).execution_options(yield_per=500)
+    for case in session.scalars(query):
+        values = {f["name"]: f["display"].get("sv", "") for page in case.snapshot["pages"] for f in page["fields"]}
+        writer.writerow(
+            [
+                case.reference,
+                case.snapshot["title"].get("sv", ""),
+                case.submitted_at.astimezone(SWEDEN).strftime("%Y-%m-%d %H:%M"),
+                case.status,
+                case.assigned_to.name if case.assigned_to else "",
+                case.locale,
+                *[values.get(name, "") for name, _ in columns],
+            ]
+        )
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        session.expunge(case)
+    yield buffer.getvalue()
