@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -102,9 +102,10 @@ def _json_dumps(value: Any) -> str:
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite opens transactions lazily and "upgrades" a reader to a writer, which fails at once with
     # "database is locked" when another connection wrote in between, whatever the busy timeout. A
-    # transaction that means to write (every POST) takes the write lock at BEGIN IMMEDIATE and so waits
-    # its turn instead; readers begin plainly and never block anyone. This follows the recipe in
-    # SQLAlchemy's pysqlite documentation ("Serializable isolation / Savepoints").
+    # transaction that means to write (every request's) takes the write lock at BEGIN IMMEDIATE and so
+    # waits its turn instead; other readers (tests, reports) begin plainly and never block anyone. This
+    # follows the recipe in SQLAlchemy's pysqlite documentation ("Serializable isolation / Savepoints").
+    # XXX: requests on one SQLite file run one at a time; PostgreSQL is the answer for more traffic.
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -163,7 +164,8 @@ def get_session() -> Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            g.db_session.connection(execution_options={WRITE_INTENT: True})
+        # Requests read and then write in one transaction (a case view writes its audit row), so on
+        # SQLite each takes the write lock when it begins and waits its turn; see _configure_sqlite.
+        g.db_session.connection(execution_options={WRITE_INTENT: True})
     session: Session = g.db_session
     return session

@@ -20,6 +20,7 @@ from flask import Flask, Response, current_app, g, render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
+from app.db import WRITE_INTENT
 from app.models import OutboxMessage, Receipt, Submission
 from app.services import outbox
 from app.services.outbox import OutgoingMail
@@ -129,6 +130,18 @@ def send(message: EmailMessage, config: Any, instance_path: str) -> None:
         smtp.send_message(message)
 
 
+def _write_intent(session: Session) -> None:
+    # Each of these transactions reads and then writes; on SQLite it must hold the write lock from the
+    # start, or a concurrent deliverer makes it fail after the mail was handed over (see app.db).
+    session.connection(execution_options={WRITE_INTENT: True})
+
+
+def _permanent(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
 def deliver_due(app: Flask, limit: int = 50) -> tuple[int, int]:
     """One delivery pass: send what is due; returns (sent, failed attempts). Each row commits on its own."""
     config = app.config
@@ -136,12 +149,14 @@ def deliver_due(app: Flask, limit: int = 50) -> tuple[int, int]:
     factory = app.extensions["db_sessionmaker"]
     with factory() as session:
         with session.begin():
+            _write_intent(session)
             outbox.release_stuck(session, datetime.now(UTC), timedelta(seconds=config["OUTBOX_STUCK_SECONDS"]))
         ids = outbox.due(session, datetime.now(UTC), limit)
         session.rollback()
     for message_id in ids:
         with factory() as session:
             with session.begin():
+                _write_intent(session)
                 row = outbox.claim(session, message_id, datetime.now(UTC))
                 if row is None:
                     continue
@@ -150,19 +165,22 @@ def deliver_due(app: Flask, limit: int = 50) -> tuple[int, int]:
                 send(message, config, app.instance_path)
             except (OSError, smtplib.SMTPException) as error:
                 with session.begin():
+                    _write_intent(session)
                     row = session.get(OutboxMessage, message_id, populate_existing=True)
                     assert row is not None
                     outbox.mark_failed(
                         row,
                         f"{type(error).__name__}: {error}",
                         datetime.now(UTC),
-                        max_attempts=config["OUTBOX_MAX_ATTEMPTS"],
+                        # A permanent refusal (5xx: no such mailbox) will not get better by trying again.
+                        max_attempts=row.attempts if _permanent(error) else config["OUTBOX_MAX_ATTEMPTS"],
                         base_delay=timedelta(seconds=config["OUTBOX_RETRY_SECONDS"]),
                     )
                 log.warning("mail %s not delivered: %s", row.message_id, error)
                 failed += 1
                 continue
             with session.begin():
+                _write_intent(session)
                 row = session.get(OutboxMessage, message_id, populate_existing=True)
                 assert row is not None
                 outbox.mark_sent(row, datetime.now(UTC))
