@@ -73,6 +73,7 @@ def template_context() -> dict[str, Any]:
         "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]],
         "url_in_language": url_in_language,
         "rtl_languages": RIGHT_TO_LEFT,
+        "language_names": LANGUAGE_NAMES,
     }
 
 

@@ -60,6 +60,10 @@ def page_counter_css(pattern: str) -> str:
     return " ".join(values)
 
 
+def _moment(moment: datetime, locale: str) -> str:
+    return f"{format_date(moment, 'long', locale=locale)} {format_time(moment, 'HH:mm', locale=locale)}"
+
+
 class RefusedURL(ValueError):
     """A receipt tried to load something from outside the static folder."""
 
@@ -156,9 +160,8 @@ class ReceiptRenderer:
             dir="rtl" if locale.split("-")[0] in RIGHT_TO_LEFT else "ltr",
             snapshot=snapshot,
             text=lambda value: localize(value, locale),
-            received=format_date(received, "long", locale=babel_locale)
-            + " "
-            + format_time(received, "HH:mm", locale=babel_locale),
+            received=_moment(received, babel_locale),
+            received_sv=_moment(received, FALLBACK),
             municipality=context.municipality,
             verification_code=context.verification_code,
             verify_url=context.verify_url,

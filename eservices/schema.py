@@ -28,6 +28,7 @@ FORM_KEYS = {
     "slug",
     "title",
     "description",
+    "easy_read",
     "category",
     "unit",
     "keywords",
@@ -120,6 +121,20 @@ class FormDefinition:
         """Title, description and keywords in ``locale``, folded for case- and diacritic-free search."""
         return fold(" ".join([self.text("title", locale), self.text("description", locale), *self.keywords(locale)]))
 
+    def translated_into(self, locale: str) -> bool:
+        """Whether every text residents read (title, description, pages, questions, options) exists in ``locale``."""
+        language = locale.split("-")[0].split("_")[0]
+        if language == FALLBACK:
+            return True
+        texts: list[Mapping[str, str] | None] = [self.data.get("title"), self.data.get("description")]
+        for page in self.pages:
+            texts.append(page.title)
+            for item in page.fields:
+                spec = item.spec
+                texts.extend(spec.get(key) for key in ("label", "help", "notice", "text", "unit") if spec.get(key))
+                texts.extend(option["label"] for option in spec.get("options") or ())
+        return all(text is None or bool(text.get(language)) for text in texts)
+
     def languages(self) -> list[str]:
         """The languages the title is given in, Swedish first."""
         others = sorted(code for code in self.data["title"] if code != FALLBACK)
@@ -204,6 +219,13 @@ class _Checker:
         for key in ("contact", "next_steps"):
             if data.get(key) is not None:
                 plain[key] = self.localized(data.get(key), key)
+        # Easy-to-read Swedish (lättläst): one text, in Swedish only, by definition.
+        easy_read = data.get("easy_read")
+        if easy_read is not None:
+            if not isinstance(easy_read, str) or not easy_read.strip():
+                self.problem("easy_read", "must be text: the e-service described in easy-to-read Swedish")
+            else:
+                plain["easy_read"] = easy_read.strip()
         plain["unit"] = self.unit(data.get("unit"))
         plain["keywords"] = self.keywords(data.get("keywords"))
         anonymous = data.get("anonymous", False)

@@ -38,6 +38,12 @@ def localize(text: LocalizedText | None, locale: str) -> str:
     return text.get(language) or text.get(FALLBACK) or ""
 
 
+def language_used(text: LocalizedText | None, locale: str) -> str:
+    """The language :func:`localize` takes ``text`` from for ``locale``: the locale's own, or Swedish."""
+    language = locale.replace("-", "_").split("_")[0]
+    return language if text and text.get(language) else FALLBACK
+
+
 def fold(value: str) -> str:
     """Lower-case ``value`` and strip diacritics, so ``Sophämtning`` and ``sophamtning`` compare equal."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())

@@ -13,7 +13,7 @@ from eservices.fields import FieldError
 from eservices.fields.file import DEFAULT_MAX_MB, KINDS
 from eservices.fields.yesno import LABELS as YES_NO
 from eservices.schema import FormDefinition, Page
-from eservices.text import localize
+from eservices.text import language_used, localize
 from eservices.validation import field_visible, page_visible, prune
 
 
@@ -64,6 +64,8 @@ def field_views(
             "id": "field-" + item.name,
             "type": item.type.name,
             "label": item.label(locale),
+            # The language the label is shown in, when it is not the page's (Swedish fallback): WCAG 3.1.2.
+            "label_lang": language_used(item.spec.get("label"), locale),
             "help": item.help(locale),
             "required": item.required,
             "spec": spec,
@@ -105,6 +107,8 @@ def review_rows(
             {
                 "name": item.name,
                 "label": item.label(locale),
+                # The language the label is shown in, when it is not the page's (Swedish fallback): WCAG 3.1.2.
+                "label_lang": language_used(item.spec.get("label"), locale),
                 "answer": item.type.display(item.spec, kept.get(item.name), locale, gettext),
             }
             for item in page.fields

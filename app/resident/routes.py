@@ -431,6 +431,12 @@ def receipt_pdf(token: str) -> Response:
     )
 
 
+@bp.get("/lattlast")
+def easy_read() -> str:
+    """About the e-services in easy-to-read Swedish (lättläst), whatever the interface language."""
+    return render_template("resident/easy_read.html")
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 def verify() -> str:
     """Anyone can check a receipt: by reference and code, or by sending the PDF itself."""
