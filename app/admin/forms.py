@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from eservices.fields import Context, FieldError
@@ -20,9 +21,9 @@ def email_address(form: FlaskForm, field: StringField) -> None:
 
 
 ROLE_CHOICES = [
-    ("staff", lazy_gettext("Case officer")),
-    ("communicator", lazy_gettext("Communicator")),
-    ("admin", lazy_gettext("Administrator")),
+    SelectChoice("staff", lazy_gettext("Case officer")),
+    SelectChoice("communicator", lazy_gettext("Communicator")),
+    SelectChoice("admin", lazy_gettext("Administrator")),
 ]
 
 

@@ -8,9 +8,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from app.admin import bp
-from app.admin.forms import GrantForm, UnitForm, UserForm
+from app.admin.forms import ROLE_CHOICES, GrantForm, UnitForm, UserForm
 from app.auth.login import signed_in_user
 from app.db import get_session
 from app.models import AuditEvent, RoleGrant, Unit, User
@@ -28,10 +29,16 @@ def _units() -> list[Unit]:
     return list(get_session().scalars(select(Unit).order_by(Unit.key)))
 
 
-def _unit_choices() -> list[tuple[str, str]]:
-    return [("", gettext("(whole installation, administrators only)"))] + [
-        (str(u.id), u.name.get("sv", u.key)) for u in _units()
+def _unit_choices() -> list[SelectChoice]:
+    return [SelectChoice("", gettext("(whole installation, administrators only)"))] + [
+        SelectChoice(str(u.id), u.name.get("sv", u.key)) for u in _units()
     ]
+
+
+@bp.context_processor
+def role_names() -> dict[str, object]:
+    labels = {choice.value: choice.label for choice in ROLE_CHOICES}
+    return {"role_label": lambda role: str(labels.get(role, role))}
 
 
 @bp.get("/")
@@ -200,6 +207,7 @@ def audit_log() -> str:
         "admin/audit.html",
         events=events,
         actions=audit.ACTIONS,
+        action_label=lambda action: gettext(audit.ACTION_LABELS.get(action, action)),
         args=args,
         next_before=events[-1].id if more and events else None,
     )

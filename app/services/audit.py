@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, Submission, User
+from eservices.text import N_
 
 # Actions, so the log can be filtered by a fixed vocabulary.
 LOGIN = "login"
@@ -34,6 +35,29 @@ ACTIONS = (
     NOTE_ADDED, MESSAGE_SENT, RESIDENT_REPLIED, CASES_EXPORTED, USER_CREATED, USER_ACTIVATED, USER_DEACTIVATED,
     ROLE_GRANTED, ROLE_REVOKED, UNIT_CREATED,
 )  # fmt: skip
+
+
+#: What each action is called in the audit log (translated by the caller).
+ACTION_LABELS = {
+    LOGIN: N_("Signed in"),
+    LOGIN_FAILED: N_("Failed sign-in"),
+    LOGOUT: N_("Signed out"),
+    CASE_VIEWED: N_("Opened a case"),
+    FILE_DOWNLOADED: N_("Downloaded a file"),
+    RECEIPT_DOWNLOADED: N_("Downloaded a receipt"),
+    CASE_ASSIGNED: N_("Assigned a case"),
+    STATUS_CHANGED: N_("Changed the status"),
+    NOTE_ADDED: N_("Wrote a note"),
+    MESSAGE_SENT: N_("Sent a message"),
+    RESIDENT_REPLIED: N_("The resident answered"),
+    CASES_EXPORTED: N_("Exported cases"),
+    USER_CREATED: N_("Created a user"),
+    USER_ACTIVATED: N_("Activated a user"),
+    USER_DEACTIVATED: N_("Deactivated a user"),
+    ROLE_GRANTED: N_("Granted a role"),
+    ROLE_REVOKED: N_("Took away a role"),
+    UNIT_CREATED: N_("Created a unit"),
+}
 
 
 def record(
