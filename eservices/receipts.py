@@ -26,7 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from eservices.fields.file import format_size
-from eservices.text import FALLBACK, N_, format_locale, localize
+from eservices.text import FALLBACK, N_, direction, format_locale, localize
 
 PDF_VARIANT = "pdf/a-3a"
 #: the receipt stylesheet, relative to the static folder
@@ -165,7 +165,11 @@ class ReceiptRenderer:
             municipality=context.municipality,
             verification_code=context.verification_code,
             verify_url=context.verify_url,
+            # A Latin address inside right-to-left text keeps its own direction.
+            verify_link=Markup('<bdi dir="ltr">%s</bdi>') % context.verify_url,
             fallback=FALLBACK,
+            # WeasyPrint does not isolate <bdi> by itself: each answer gets its direction spelled out.
+            direction=direction,
             file_size=lambda size: format_size(size, babel_locale),
             # Already escaped for CSS (quotes, backslashes, < and >), so safe inside <style>.
             page_counter=Markup(page_counter_css(self._translations[locale].gettext(PAGE_COUNTER))),  # noqa: S704

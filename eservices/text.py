@@ -44,6 +44,17 @@ def language_used(text: LocalizedText | None, locale: str) -> str:
     return language if text and text.get(language) else FALLBACK
 
 
+def direction(text: str) -> str:
+    """``rtl`` or ``ltr``: the direction of the first letter with a strong direction (as ``dir="auto"`` does)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
 def fold(value: str) -> str:
     """Lower-case ``value`` and strip diacritics, so ``Sophämtning`` and ``sophamtning`` compare equal."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())

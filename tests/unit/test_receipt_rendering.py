@@ -132,3 +132,22 @@ def test_page_numbers_come_from_a_translated_pattern() -> None:
     assert page_counter_css("Sida %(page)s av %(pages)s") == '"Sida " counter(page) " av " counter(pages)'
     assert page_counter_css('%(page)s/"%(pages)s"') == 'counter(page) "/\\"" counter(pages) "\\""'
     assert "<" not in page_counter_css("</style>%(page)s")
+
+
+def test_an_arabic_receipt_reads_right_to_left_with_joined_letters(renderer: ReceiptRenderer) -> None:
+    data = snapshot()
+    data["locale"] = "ar"
+    data["title"] = {"sv": "Felanmälan", "ar": "الإبلاغ عن عطل"}
+    field = data["pages"][0]["fields"][0]
+    field["label"] = {"sv": "Beskrivning", "ar": "الوصف"}
+    field["display"] = {"sv": "Lampan är trasig.", "ar": "المصباح في الشارع مكسور"}
+    html = renderer.html(data, CONTEXT)
+    assert '<html lang="ar" dir="rtl">' in html
+    reader = PdfReader(io.BytesIO(renderer.pdf(data, CONTEXT)))
+    text = "".join(page.extract_text() for page in reader.pages)
+    # Arabic letters come back as Arabic, in logical order: the font shaped and joined them, with a map back.
+    assert "الإبلاغ عن عطل" in text
+    assert "المصباح في الشارع مكسور" in text
+    assert "GRU-2026-00042M" in text  # the reference keeps its own direction
+    assert reader.trailer["/Root"]["/Lang"] == "ar"
+    assert "27 november 2026 02:30" in text  # and the time is also given in Swedish
