@@ -31,7 +31,14 @@ class UnitForm(FlaskForm):
     key = StringField(
         lazy_gettext("Short name"),
         description=lazy_gettext("Lower-case letters, digits and hyphens, e.g. samhallsbyggnad"),
-        validators=[DataRequired(), Length(max=64), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")],
+        validators=[
+            DataRequired(),
+            Length(max=64),
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                message=lazy_gettext("Use only lower-case letters a–z, digits and hyphens, e.g. samhallsbyggnad."),
+            ),
+        ],
     )
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=200)])
 

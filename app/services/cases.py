@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -340,23 +340,23 @@ def find_by_link(session: Session, token: str) -> Submission | None:
     return session.get(Submission, link.submission_id) if link is not None else None
 
 
-def export_csv(session: Session, user: User, filt: InboxFilter, columns: Sequence[tuple[str, str]]) -> Iterator[str]:
+def export_csv(
+    session: Session,
+    user: User,
+    filt: InboxFilter,
+    columns: Sequence[tuple[str, str]],
+    headings: Sequence[str],
+    status_label: Callable[[str], str],
+) -> Iterator[str]:
     """The filtered cases as CSV text chunks: UTF-8 with a BOM (Excel), one column per question in ``columns``.
 
-    ``columns`` are (field name, Swedish label) of the chosen e-service; rows are read in batches, so the
-    memory used does not grow with the number of cases.
+    ``headings`` name the six fixed columns (reference, e-service, received, status, case officer,
+    language) in the reader's language; ``columns`` are (field name, Swedish label) of the chosen
+    e-service. Rows are read in batches, so the memory used does not grow with the number of cases.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    header = [
-        "Ärendenummer",
-        "E-tjänst",
-        "Mottaget",
-        "Status",
-        "Handläggare",
-        "Språk",
-        *[label for _, label in columns],
-    ]
+    header = [*headings, *[label for _, label in columns]]
     buffer.write("\ufeff")
     writer.writerow(header)
     query, _ = _filtered(user, filt)
@@ -368,7 +368,7 @@ def export_csv(session: Session, user: User, filt: InboxFilter, columns: Sequenc
                 case.reference,
                 case.snapshot["title"].get("sv", ""),
                 case.submitted_at.astimezone(SWEDEN).strftime("%Y-%m-%d %H:%M"),
-                case.status,
+                status_label(case.status),
                 case.assigned_to.name if case.assigned_to else "",
                 case.locale,
                 *[values.get(name, "") for name, _ in columns],

@@ -289,13 +289,21 @@ def export() -> Response:
     get_session().commit()  # the audit row is stored before the export streams
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     user_id = user.id
+    headings = [
+        gettext("Reference number"), gettext("E-service"), gettext("Received"), gettext("Status"),
+        gettext("Case officer"), gettext("Language"),
+    ]  # fmt: skip
+    labels = {state: gettext(label) for state, label in workflow.STATE_LABELS.items()}
+
+    def status_label(state: str) -> str:
+        return labels.get(state, state)
 
     def generate() -> Any:
         # The request's session is closed when the response starts; the export reads with its own.
         with app.extensions["db_sessionmaker"]() as session:
             exporter = session.get(User, user_id)
             assert exporter is not None
-            yield from cases.export_csv(session, exporter, filt, columns)
+            yield from cases.export_csv(session, exporter, filt, columns, headings, status_label)
 
     name = f"arenden-{filt.eservice or 'alla'}-{datetime.now(UTC).date().isoformat()}.csv"
     return Response(
