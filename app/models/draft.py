@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, JSONData, UTCDateTime, utcnow
 from app.models.eservice import FormVersion
+from app.models.stored_file import StoredFile
 
 
 class Draft(Base):
@@ -40,19 +41,13 @@ class Draft(Base):
     files: Mapped[list[DraftFile]] = relationship(back_populates="draft", cascade="all, delete-orphan")
 
 
-class DraftFile(Base):
+class DraftFile(StoredFile, Base):
     """A file uploaded to a draft, kept until the draft is submitted (then it becomes an Attachment)."""
 
     __tablename__ = "draft_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
-    field_name: Mapped[str] = mapped_column(String(64))
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     draft: Mapped[Draft] = relationship(back_populates="files")
