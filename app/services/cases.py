@@ -340,6 +340,11 @@ def find_by_link(session: Session, token: str) -> Submission | None:
     return session.get(Submission, link.submission_id) if link is not None else None
 
 
+def _cell(value: str) -> str:
+    """A value Excel will show, not run: text starting with = + - @ (or a tab/CR) gets a leading apostrophe."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def export_csv(
     session: Session,
     user: User,
@@ -363,17 +368,16 @@ def export_csv(
     query = query.order_by(Submission.submitted_at.desc(), Submission.id.desc()).execution_options(yield_per=500)
     for case in session.scalars(query):
         values = {f["name"]: f["display"].get("sv", "") for page in case.snapshot["pages"] for f in page["fields"]}
-        writer.writerow(
-            [
-                case.reference,
-                case.snapshot["title"].get("sv", ""),
-                case.submitted_at.astimezone(SWEDEN).strftime("%Y-%m-%d %H:%M"),
-                status_label(case.status),
-                case.assigned_to.name if case.assigned_to else "",
-                case.locale,
-                *[values.get(name, "") for name, _ in columns],
-            ]
-        )
+        row = [
+            case.reference,
+            case.snapshot["title"].get("sv", ""),
+            case.submitted_at.astimezone(SWEDEN).strftime("%Y-%m-%d %H:%M"),
+            status_label(case.status),
+            case.assigned_to.name if case.assigned_to else "",
+            case.locale,
+            *[values.get(name, "") for name, _ in columns],
+        ]
+        writer.writerow([_cell(value) for value in row])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
