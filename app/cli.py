@@ -177,7 +177,13 @@ def users_bootstrap_admin(email: str) -> None:
         if session.scalar(select(RoleGrant).where(RoleGrant.role == RoleGrant.ADMIN).limit(1)) is not None:
             return
         password = accounts.random_password()
-        user = accounts.create_user(session, email, "Administratör", password, now)
+        try:
+            user = accounts.create_user(session, email, "Administratör", password, now)
+        except accounts.AccountError:
+            raise click.ClickException(
+                f"{email} already belongs to a user who is not an administrator. "
+                "Give that user the role (`users grant --role admin`) or choose another address with --email."
+            ) from None
         accounts.grant(session, user, RoleGrant.ADMIN, None, now)
         audit.record(session, audit.USER_CREATED, now, actor_label="cli", user=user.email, role="admin")
     click.echo("=" * 64)

@@ -38,12 +38,12 @@ CSRF_EXPLANATION = lazy_gettext(
 )
 
 
-def render_error(code: int, explanation: str | None = None) -> tuple[str, int]:
+def render_error(code: int, explanation: str | None = None, title: str | None = None) -> tuple[str, int]:
     return (
         render_template(
             "errors/error.html",
             code=code,
-            title=TITLES.get(code, TITLES[400] if code < 500 else TITLES[500]),
+            title=title or TITLES.get(code, TITLES[400] if code < 500 else TITLES[500]),
             explanation=explanation or EXPLANATIONS.get(code, EXPLANATIONS[400] if code < 500 else EXPLANATIONS[500]),
         ),
         code,

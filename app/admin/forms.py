@@ -47,9 +47,9 @@ class UserForm(FlaskForm):
     email = EmailField(lazy_gettext("Email address"), validators=[DataRequired(), Length(max=254), email_address])
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES)
-    unit = SelectField(lazy_gettext("Unit"), choices=[], validate_choice=False)
+    unit = SelectField(lazy_gettext("Unit"), choices=[])
 
 
 class GrantForm(FlaskForm):
     role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES)
-    unit = SelectField(lazy_gettext("Unit"), choices=[], validate_choice=False)
+    unit = SelectField(lazy_gettext("Unit"), choices=[])

@@ -160,6 +160,8 @@ def revoke(user_id: int, grant_id: int) -> Response:
 @bp.post("/users/<int:user_id>/active")
 def set_active(user_id: int) -> Response:
     target = _user(user_id)
+    if request.form.get("active") not in ("0", "1"):
+        abort(400)
     active = request.form.get("active") == "1"
     if target.id == signed_in_user().id and not active:
         flash(gettext("You cannot deactivate yourself."))

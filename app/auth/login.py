@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_babel import lazy_gettext
@@ -60,13 +61,27 @@ def require(role: str) -> Callable[[], Any]:
 
     def check() -> Any:
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("auth.login", next=_return_to()))
         allowed = current_user.is_admin if role == "admin" else bool(accounts.units_with_role(current_user.user, role))
         if not allowed:
             abort(403)
         return None
 
     return check
+
+
+def _return_to() -> str | None:
+    """Where to go after signing in: this page, or for a form sent after the session ended, the page it came from.
+
+    A POST-only address cannot be opened after sign-in; what was typed is lost either way, but the person
+    lands on the case they were working on rather than on an error.
+    """
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
 
 
 def signed_in_user() -> User:

@@ -11,6 +11,7 @@ from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response
 
 from app.db import get_session
+from app.errors import render_error
 from app.field_messages import message_for
 from app.i18n import current_language
 from app.mail import confirmation_mail, queue_mail, resume_mail
@@ -380,6 +381,13 @@ def follow(token: str) -> Response | tuple[str, int]:
         ):
             abort(400)
         text = request.form.get("text", "").strip()[:8000]
+        if submission.status == workflow.CLOSED:
+            # The page offers no reply on a closed case; this one came from a tab opened before it closed.
+            return render_error(
+                409,
+                gettext("Quote the reference number if you contact us about your case."),
+                title=gettext(workflow.RESIDENT_LABELS[workflow.CLOSED]),
+            )
         uploads = [
             Upload(filename=storage.filename or "", content=storage.read())
             for storage in request.files.getlist("files")
