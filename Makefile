@@ -45,7 +45,7 @@ db: system-check $(STAMP) i18n ## migrate the database and load the bundled e-se
 run: db ## serve on http://127.0.0.1:5000 (SQLite in instance/, mail as .eml files)
 	$(FLASK) run --host 127.0.0.1 --port 5000 --debug
 
-test: system-check $(STAMP) i18n ## the whole suite: SQLite, then also TEST_DATABASE_URL when set
+test: system-check $(STAMP) i18n lint ## lint, then the whole suite: SQLite, then also TEST_DATABASE_URL when set
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again against $$TEST_DATABASE_URL"; $(BIN)/pytest -q tests/web; fi
 
