@@ -28,7 +28,7 @@ class Defaults:
     REFERENCE_PREFIX = "GRU"
     TIMEZONE = "Europe/Stockholm"
     #: interface languages offered, Swedish first; adding one is a catalog plus one entry here
-    LANGUAGES = ["sv", "en"]
+    LANGUAGES = ["sv", "en", "fi", "ar", "fa", "so", "uk"]
     DEFAULT_LOCALE = "sv"
     DRAFT_TTL_DAYS = 30
     FORMS_DIR = str(PROJECT_ROOT / "forms")

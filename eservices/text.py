@@ -55,6 +55,15 @@ def direction(text: str) -> str:
     return "ltr"
 
 
+#: Eastern Arabic and Persian digits, as Arabic and Persian keyboards type them, to the digits 0-9.
+ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with Arabic-Indic and Persian digits written as 0-9; other characters unchanged."""
+    return text.translate(ASCII_DIGITS)
+
+
 def fold(value: str) -> str:
     """Lower-case ``value`` and strip diacritics, so ``Sophämtning`` and ``sophamtning`` compare equal."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())

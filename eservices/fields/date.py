@@ -14,7 +14,7 @@ from typing import Any
 from babel.dates import format_date
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
-from eservices.text import format_locale
+from eservices.text import ascii_digits, format_locale
 
 RELATIVE = re.compile(r"^today(?:([+-])([0-9]{1,5}))?$")
 ISO = re.compile(r"^([0-9]{4})-?([0-9]{1,2})-?([0-9]{1,2})$")
@@ -77,7 +77,7 @@ class Date(FieldType):
         return problems
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:
-        value = parse_date(raw[0])
+        value = parse_date(ascii_digits(raw[0]))
         earliest = resolve_limit(spec.get("min"), ctx.today)
         latest = resolve_limit(spec.get("max"), ctx.today)
         if earliest and value < earliest:

@@ -10,7 +10,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
-from eservices.text import format_locale, localize
+from eservices.text import ascii_digits, format_locale, localize
 
 # Thin and non-breaking spaces are what Swedish number formatting (and copy-paste from it) produces.
 GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009'")
@@ -60,7 +60,7 @@ class Number(FieldType):
         return problems
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:
-        text = raw[0].translate(GROUPING).replace(",", ".").replace("\u2212", "-")
+        text = ascii_digits(raw[0]).translate(GROUPING).replace(",", ".").replace("\u2212", "-")
         text = _strip_unit(text, spec)
         text = text.removesuffix(":-")  # "250:-" is how Swedish price tags write kronor
         try:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
+from eservices.text import ascii_digits
 
 PATTERN = re.compile(r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$")
 #: dashes people type or paste instead of a hyphen-minus
@@ -92,7 +93,7 @@ class Personnummer(FieldType):
         return []
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:
-        return parse_personnummer(raw[0], ctx.today, spec.get("samordningsnummer", True))
+        return parse_personnummer(ascii_digits(raw[0]), ctx.today, spec.get("samordningsnummer", True))
 
     def to_form(self, spec: Mapping[str, Any], value: Any) -> list[str]:
         return [] if value is None else [format_personnummer(value)]

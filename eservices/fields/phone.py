@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
+from eservices.text import ascii_digits
 
 SEPARATORS = re.compile(r"[\s\-\u2010-\u2014\u2212()/.]")
 MOBILE_PREFIXES = ("70", "72", "73", "76", "79")
@@ -49,7 +50,7 @@ class Phone(FieldType):
     settings = {"autocomplete": "HTML autocomplete token (default tel)"}
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:
-        return normalize_phone(raw[0])
+        return normalize_phone(ascii_digits(raw[0]))
 
     def to_form(self, spec: Mapping[str, Any], value: Any) -> list[str]:
         return [] if value is None else [format_phone(value)]

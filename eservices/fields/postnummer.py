@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, register
+from eservices.text import ascii_digits
 
 # "SE-664 30" and "S-664 30" are the international forms found on old letters and in address books.
 PATTERN = re.compile(r"^(?:SE?-?)?([1-9][0-9]{2})\s?([0-9]{2})$", re.IGNORECASE)
@@ -26,4 +27,4 @@ class Postnummer(FieldType):
     settings = {"autocomplete": "HTML autocomplete token (default postal-code)"}
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:
-        return normalize_postnummer(raw[0])
+        return normalize_postnummer(ascii_digits(raw[0]))

@@ -116,3 +116,9 @@ def test_email_is_accepted_with_the_domain_in_lower_case(parse, written, stored)
 )
 def test_email_that_is_not_an_address_is_refused(refuse, written) -> None:
     assert refuse("email", written).code == "invalid_email"
+
+
+def test_digits_from_arabic_and_persian_keyboards_are_read_as_digits(parse) -> None:
+    assert parse("phone", "٠٧٠-١٢٣ ٤٥ ٦٧") == "+46701234567"
+    assert parse("postnummer", "۶۶۴ ۳۰") == "664 30"
+    assert parse("personnummer", "٨١١٢١٨-٩٨٧٦") == "198112189876"

@@ -83,7 +83,7 @@ def reference_on(html: str) -> str:
 
 
 def pdf_link(html: str) -> str:
-    match = re.search(r'<a[^>]*href="(/case/[0-9a-f]{64}/receipt\.pdf)"[^>]*download', html)
+    match = re.search(r'<a[^>]*href="(/case/[0-9a-f]{64}/receipt\.pdf(?:\?lang=\w+)?)"[^>]*download', html)
     assert match, "the page offers the receipt as a PDF download"
     return match.group(1)
 
