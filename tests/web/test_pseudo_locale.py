@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -137,9 +138,11 @@ def leftovers(html: str, allowed: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def pseudo_app(app: Flask, db: Session, tmp_path: Path) -> Flask:
+def pseudo_app(app: Flask, db: Session, tmp_path: Path) -> Iterator[Flask]:
     pseudo_catalog(tmp_path)
-    return create_app({**app.config, "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
+    pseudo = create_app({**app.config, "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
+    yield pseudo
+    pseudo.extensions["db_engine"].dispose()  # its own pool: closed here, not left to the garbage collector
 
 
 def check(browser: Resident, url: str, extra: list[str], status: int = 200) -> None:
