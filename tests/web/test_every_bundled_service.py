@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import PDF, PNG, ROOT, Resident
+from markupsafe import escape
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.config import Defaults
 from app.models import Attachment, Receipt, Submission
 from eservices.samples import sample_answers
 from eservices.schema import load_file
@@ -34,11 +38,22 @@ def page_data(definition, index: int, answers: dict) -> dict:
     return data
 
 
+LANGUAGES = Defaults.LANGUAGES
+RIGHT_TO_LEFT = {"ar", "fa"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("path", FORMS, ids=[path.stem for path in FORMS])
-def test_each_bundled_e_service_can_be_filed(path: Path, resident: Resident, db: Session) -> None:
+def test_each_bundled_e_service_can_be_filed_in_each_language(
+    path: Path, language: str, resident: Resident, db: Session
+) -> None:
     definition = load_file(path)
     answers = sample_answers(definition, date.today())
+    resident.get(f"/?lang={language}")
     resident.start(definition.slug)
+    assert f'<html lang="{language}" dir="{"rtl" if language in RIGHT_TO_LEFT else "ltr"}">' in resident.html
+    if language in ("sv", "en", "fi", "ar"):
+        assert str(escape(definition.text("title", language))) in resident.html  # the content speaks it too
     visited = []
     while "/page/" in resident.url:
         index = int(resident.url.rsplit("/", 1)[1]) - 1
@@ -56,6 +71,10 @@ def test_each_bundled_e_service_can_be_filed(path: Path, resident: Resident, db:
     assert submission is not None and submission.reference in resident.html
     receipt = db.scalar(select(Receipt).where(Receipt.submission_id == submission.id))
     assert receipt is not None and receipt.pdf.startswith(b"%PDF-")
+    assert submission.locale == language
+    reader = PdfReader(io.BytesIO(receipt.pdf))
+    assert reader.trailer["/Root"]["/Lang"] == language
+    assert submission.reference in "".join(page.extract_text() for page in reader.pages)
     filed_files = [
         f for page in submission.snapshot["pages"] for f in page["fields"] if f["type"] == "file" and f["value"]
     ]
