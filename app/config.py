@@ -54,6 +54,8 @@ class Defaults:
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_RETRY_SECONDS = 30
     OUTBOX_STUCK_SECONDS = 600
+    #: inline delivery: how often any request also looks for mail that is due (retries)
+    OUTBOX_SWEEP_SECONDS = 60
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
 
 

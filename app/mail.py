@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -188,12 +189,28 @@ def deliver_due(app: Flask, limit: int = 50) -> tuple[int, int]:
     return sent, failed
 
 
+def _deliver_quietly(app: Flask) -> None:
+    # Nothing is lost if this fails: the rows stay in the outbox for the next pass. Say so in the log.
+    try:
+        deliver_due(app)
+    except Exception:
+        log.exception("inline mail delivery failed; the outbox keeps the messages for the next pass")
+
+
 def init_mail(app: Flask) -> None:
-    """In the embedded default, deliver right after a request that queued mail has committed."""
+    """In the embedded default, deliver right after a request that queued mail has committed.
+
+    Any request also sweeps the outbox when the last sweep is more than a minute old, so retries after
+    a failed attempt happen without a worker, and nothing waits for the next mail to be queued.
+    """
+    app.extensions["outbox_last_sweep"] = 0.0
 
     @app.after_request
     def deliver_after_commit(response: Response) -> Response:
-        if g.pop("outbox_queued", False) and app.config["MAIL_DELIVERY"] == "inline" and response.status_code < 400:
+        queued = g.pop("outbox_queued", False) and response.status_code < 400
+        stale = time.monotonic() - app.extensions["outbox_last_sweep"] > app.config["OUTBOX_SWEEP_SECONDS"]
+        if app.config["MAIL_DELIVERY"] == "inline" and (queued or stale):
+            app.extensions["outbox_last_sweep"] = time.monotonic()
             # call_on_close runs after the response is sent, and so after the commit in app.db.
-            response.call_on_close(lambda: deliver_due(app))
+            response.call_on_close(lambda: _deliver_quietly(app))
         return response
