@@ -17,7 +17,7 @@ from app.i18n import init_i18n
 from app.mail import init_mail
 from app.receipts import init_receipts
 from app.resident import bp as resident_bp
-from app.security import init_csrf
+from app.security import init_csrf, init_security_headers
 from app.staff import bp as staff_bp
 from app.templating import init_templating
 
@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_db(app)
     init_i18n(app)
     init_csrf(app)
+    init_security_headers(app)
     init_login(app)
     init_receipts(app)
     init_mail(app)

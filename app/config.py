@@ -51,6 +51,9 @@ class Defaults:
     SMTP_PASSWORD = ""
     SMTP_TIMEOUT = 10
     MAIL_DIR = ""
+    #: staff sign-in sessions end after this long without a request, and this long after sign-in at most
+    STAFF_SESSION_IDLE_MINUTES = 30
+    STAFF_SESSION_MAX_HOURS = 12
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_RETRY_SECONDS = 30
     OUTBOX_STUCK_SECONDS = 600

@@ -5,11 +5,12 @@ every request: signing out (or being deactivated) ends it on the server, so a co
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import LoginManager, current_user
 
@@ -52,7 +53,14 @@ class StaffUser:
 
 @login_manager.user_loader
 def load_user(token: str) -> StaffUser | None:
-    signed_in = accounts.resume_session(get_session(), token)
+    config = current_app.config
+    signed_in = accounts.resume_session(
+        get_session(),
+        token,
+        datetime.now(UTC),
+        idle=timedelta(minutes=config["STAFF_SESSION_IDLE_MINUTES"]),
+        lifetime=timedelta(hours=config["STAFF_SESSION_MAX_HOURS"]),
+    )
     return StaffUser(signed_in.user, token) if signed_in is not None else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -109,11 +109,24 @@ class SignedIn:
     session: UserSession
 
 
-def resume_session(session: Session, token: str) -> SignedIn | None:
-    """The signed-in user of ``token``: None once signed out, or when the user was deactivated."""
+#: How often a session's last-seen time is written: often enough for the idle limit, not on every request.
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def resume_session(
+    session: Session, token: str, now: datetime, idle: timedelta, lifetime: timedelta
+) -> SignedIn | None:
+    """The signed-in user of ``token``, or None: signed out, deactivated, idle longer than ``idle``, or
+    signed in longer ago than ``lifetime``. An expired session is ended for good.
+    """
     row = session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    if now - row.last_seen_at > idle or now - row.created_at > lifetime:
+        row.revoked_at = now
+        return None
+    if now - row.last_seen_at > SEEN_RESOLUTION:
+        row.last_seen_at = now
     return SignedIn(row.user, row)
 
 

@@ -121,7 +121,12 @@ def test_a_case_lifecycle_leaves_a_complete_audit_trail(app: Flask, db: Session,
 
     admin.get("/admin/audit?" + urlencode({"action": "status_changed"}))
     assert [row[2] for row in audit_rows(admin)] == ["Changed the status"] * 4
-    assert [row[1] for row in audit_rows(admin)] == [email, "resident", email, email]
+    assert [row[1] for row in audit_rows(admin)] == [
+        email,
+        "the resident",
+        email,
+        email,
+    ]  # the automatic resume after a reply
     admin.get("/admin/audit?" + urlencode({"reference": reference.lower()}))
     by_reference = audit_rows(admin)
     assert len(by_reference) == len([a for a in actions if a not in ("login", "cases_exported")])
