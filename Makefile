@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt
+.PHONY: help run serve test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -44,6 +44,9 @@ db: system-check $(STAMP) i18n ## migrate the database and load the bundled e-se
 
 run: db ## serve on http://127.0.0.1:5000 (SQLite in instance/, mail as .eml files)
 	$(FLASK) run --host 127.0.0.1 --port 5000 --debug
+
+serve: db ## production server: gunicorn (settings in app/gunicorn_conf.py) against what ENDORRIN_* configures
+	$(BIN)/gunicorn -c python:app.gunicorn_conf wsgi:app
 
 test: system-check $(STAMP) i18n lint ## lint, then the whole suite: SQLite, then also TEST_DATABASE_URL when set
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q

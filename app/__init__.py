@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.admin import bp as admin_bp
 from app.auth import bp as auth_bp
@@ -13,6 +14,7 @@ from app.cli import register_cli
 from app.config import PROJECT_ROOT, init_config
 from app.db import init_db
 from app.errors import register_error_handlers
+from app.health import register_health
 from app.i18n import init_i18n
 from app.mail import init_mail
 from app.receipts import init_receipts
@@ -32,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     init_config(app, config)
+    init_proxies(app)
     init_db(app)
     init_i18n(app)
     init_csrf(app)
@@ -42,8 +45,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_templating(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_health(app)
     register_cli(app)
     return app
+
+
+def init_proxies(app: Flask) -> None:
+    """Behind a load balancer, take the client's address and scheme from the trusted proxies' headers."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,10 +11,11 @@ import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.config import PREFIX, Defaults, advice_for, problems_of
 from app.mail import deliver_due
 from app.models import RoleGrant, Unit, User
 from app.services import accounts, audit, filing
@@ -194,6 +196,31 @@ def users_bootstrap_admin(email: str) -> None:
     click.echo("=" * 64)
 
 
+SECRET_SETTINGS = {"SECRET_KEY", "SMTP_PASSWORD"}
+
+
+@click.command("check-config")
+@with_appcontext
+def check_config() -> None:
+    """Print the settings in force (secrets masked) and anything wrong or unwise about them."""
+    config = current_app.config
+    for key in sorted(k for k in dir(Defaults) if k.isupper()):
+        value = config.get(key)
+        shown = ("(set)" if value else "(not set)") if key in SECRET_SETTINGS else repr(value)
+        if key == "DATABASE_URL":
+            shown = repr(re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(value)))
+        click.echo(f"{PREFIX}{key} = {shown}")
+    for advice in advice_for(config):
+        click.echo(f"advice: {advice}")
+    problems = problems_of(config)
+    for problem in problems:
+        click.echo(f"problem: {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("The configuration is usable.")
+
+
 def register_cli(app: Flask) -> None:
     for group in (db_cli, forms_cli, drafts_cli, outbox_cli, users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(check_config)

@@ -36,6 +36,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     PUBLIC_BASE_URL = ""
+    #: how many proxies in front of the application set X-Forwarded-* (0: none, trust nothing)
+    TRUSTED_PROXIES = 0
+    LOG_LEVEL = "INFO"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a resident may spend an evening on a form; the token lives with the session
@@ -105,8 +108,8 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the message says what to set."""
 
 
-def validate(config: Any) -> None:
-    """Raise :class:`ConfigError` for settings that must not reach production."""
+def problems_of(config: Any) -> list[str]:
+    """What is wrong with ``config``; for production, also what is unwise (in the same list)."""
     problems = []
     if config["ENV"] not in {"development", "testing", "production"}:
         problems.append(f"{PREFIX}ENV must be development, testing or production")
@@ -116,5 +119,24 @@ def validate(config: Any) -> None:
             problems.append(f"{PREFIX}SECRET_KEY must be set to a random value of at least 32 characters")
     if not config["LANGUAGES"] or config["LANGUAGES"][0] != config["DEFAULT_LOCALE"]:
         problems.append(f"{PREFIX}LANGUAGES must start with the default locale {config['DEFAULT_LOCALE']!r}")
+    return problems
+
+
+def advice_for(config: Any) -> list[str]:
+    """Settings that work but that an operator of a production installation should look at."""
+    advice = []
+    if config["ENV"] == "production":
+        if config["DATABASE_URL"].startswith("sqlite"):
+            advice.append(f"{PREFIX}DATABASE_URL is SQLite: fine for one machine, use PostgreSQL for more")
+        if not config["SMTP_HOST"]:
+            advice.append(f"{PREFIX}SMTP_HOST is not set: mail is written to files, not sent")
+        if not config["PUBLIC_BASE_URL"]:
+            advice.append(f"{PREFIX}PUBLIC_BASE_URL is not set: links in mail use the address of each request")
+    return advice
+
+
+def validate(config: Any) -> None:
+    """Raise :class:`ConfigError` for settings that must not reach production."""
+    problems = problems_of(config)
     if problems:
         raise ConfigError("; ".join(problems))
