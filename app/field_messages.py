@@ -45,6 +45,11 @@ MESSAGES: Mapping[str, Any] = {
     "file_too_large": lazy_gettext("The file is too large. It can be at most %(max_mb)s MB."),
     "file_type_not_allowed": lazy_gettext("The file is not of a kind we accept. You can upload %(allowed)s."),
     "invalid_file": lazy_gettext("The file could not be received. Try again."),
+    "file_damaged": lazy_gettext("The file could not be read. It may be damaged. Choose another file."),
+    "file_active_content": lazy_gettext(
+        "The PDF file contains scripts, attached files or a password, which we cannot accept. "
+        "Save it again as an ordinary PDF, for example with Print to PDF, and upload that."
+    ),
 }
 
 

@@ -7,7 +7,7 @@ condition does not hold) are never required and their answers are dropped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -82,13 +82,16 @@ def validate_page(
     uploads: Mapping[str, Upload],
     answers: Mapping[str, Any],
     today: date,
+    clean: Callable[[Upload], Upload] | None = None,
 ) -> PageResult:
     """Validate one page's input against the answers given so far.
 
     ``raw`` maps field names to what the form sent; ``uploads`` maps file fields to newly sent files;
     ``answers`` are the stored answers of the whole form (earlier files among them). Conditions on this
     page are judged with this page's new values, so a field shown by an answer above it on the same
-    page is checked only when that answer is given.
+    page is checked only when that answer is given. ``clean`` is the caller's second look at an uploaded
+    file once its type is known (re-encode images, refuse active PDFs): it returns the file to keep or
+    raises :class:`FieldError`.
     """
     page = definition.pages[page_index]
     result = PageResult()
@@ -101,9 +104,9 @@ def validate_page(
         if not field_visible(item, prune(definition, merged)):
             continue
         if item.type.takes_file:
-            value, error, uploaded = _file_value(item, raw, uploads, answers)
-            if uploaded:
-                result.uploads[item.name] = uploads[item.name]
+            value, error, uploaded = _file_value(item, raw, uploads, answers, clean)
+            if uploaded is not None:
+                result.uploads[item.name] = uploaded
         else:
             value, error = _parse_one(item, result.raw[item.name], ctx)
         if error is not None:
@@ -115,21 +118,27 @@ def validate_page(
 
 
 def _file_value(
-    item: Field, raw: Mapping[str, Sequence[str]], uploads: Mapping[str, Upload], answers: Mapping[str, Any]
-) -> tuple[Any, FieldError | None, bool]:
-    """The file field's value, its error, and whether the value is a newly uploaded file."""
+    item: Field,
+    raw: Mapping[str, Sequence[str]],
+    uploads: Mapping[str, Upload],
+    answers: Mapping[str, Any],
+    clean: Callable[[Upload], Upload] | None,
+) -> tuple[Any, FieldError | None, Upload | None]:
+    """The file field's value, its error, and the new file to store (None when no new file was accepted)."""
     upload = uploads.get(item.name)
     if upload is not None and (upload.filename or upload.content):
         try:
-            return item.type.parse_upload(item.spec, upload), None, True  # type: ignore[attr-defined]
+            item.type.parse_upload(item.spec, upload)  # type: ignore[attr-defined]
+            kept = clean(upload) if clean is not None else upload
+            return item.type.parse_upload(item.spec, kept), None, kept  # type: ignore[attr-defined]
         except FieldError as error:
-            return None, error, False
+            return None, error, None
     existing = answers.get(item.name)
     if existing and not raw.get(item.name + REMOVE_SUFFIX):
-        return existing, None, False
+        return existing, None, None
     if item.required:
-        return None, FieldError(item.type.required_code), False
-    return None, None, False
+        return None, FieldError(item.type.required_code), None
+    return None, None, None
 
 
 @dataclass

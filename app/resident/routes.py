@@ -22,6 +22,7 @@ from app.resident.pages import field_views, review_rows
 from app.services import cases, filing
 from app.services import eservices as catalog_service
 from app.services import receipts as receipt_service
+from app.uploads import clean_upload
 from eservices import workflow
 from eservices.fields import Context, FieldError, Upload
 from eservices.fields.email import Email
@@ -179,7 +180,9 @@ def page(slug: str, number: int) -> Response | str:
             if storage.filename
         }
         today = _now().astimezone(SWEDEN).date()
-        result = validate_page(definition, index, request.form.to_dict(flat=False), uploads, draft.answers, today)
+        result = validate_page(
+            definition, index, request.form.to_dict(flat=False), uploads, draft.answers, today, clean=clean_upload
+        )
         draft.locale = current_language()
         # What was accepted is kept even when something else on the page is wrong, so a resident who
         # forgot a tick box does not have to choose the file again.
@@ -397,7 +400,9 @@ def follow(token: str) -> Response | tuple[str, int]:
             reply_error = gettext("Write an answer or attach a file before you send.")
         else:
             try:
-                cases.resident_reply(get_session(), submission, text, uploads, _now(), request.remote_addr)
+                cases.resident_reply(
+                    get_session(), submission, text, uploads, _now(), request.remote_addr, clean=clean_upload
+                )
             except FieldError as error:
                 reply_error = message_for(error)
             else:

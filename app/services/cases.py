@@ -299,12 +299,22 @@ def send_message(
 
 
 def resident_reply(
-    session: Session, case: Submission, text: str, uploads: Sequence[Upload], now: datetime, ip: str | None
+    session: Session,
+    case: Submission,
+    text: str,
+    uploads: Sequence[Upload],
+    now: datetime,
+    ip: str | None,
+    clean: Callable[[Upload], Upload] | None = None,
 ) -> CaseEvent:
     """The resident's answer: on the timeline, the case marked as having news, and back in progress if it waited."""
     file_type = File()
     spec = {"accept": ["pdf", "jpeg", "png", "heic"], "max_size_mb": 20}
-    checked = [(upload, file_type.parse_upload(spec, upload)) for upload in uploads]  # raises FieldError
+    checked = []
+    for upload in uploads:
+        file_type.parse_upload(spec, upload)  # the type, from the bytes; raises FieldError
+        kept = clean(upload) if clean is not None else upload
+        checked.append((kept, file_type.parse_upload(spec, kept)))
     event = CaseEvent(at=now, kind=CaseEvent.REPLY, data={"text": text.strip(), "files": [meta for _, meta in checked]})
     case.events.append(event)
     session.flush()
