@@ -56,6 +56,7 @@ def confirmation_mail(submission: Submission, follow_url: str) -> OutgoingMail |
             body_text=render_template("emails/confirmation.txt", **context),
             body_html=render_template("emails/confirmation.html", **context),
             receipt_submission_id=submission.id,
+            submission_id=submission.id,
         )
 
 
@@ -70,6 +71,7 @@ def message_mail(submission: Submission, text: str, link: str) -> OutgoingMail:
             subject=gettext("New message about your case %(reference)s", reference=submission.reference),
             body_text=render_template("emails/message.txt", **context),
             body_html=render_template("emails/message.html", **context),
+            submission_id=submission.id,
         )
 
 

@@ -36,6 +36,8 @@ class OutboxMessage(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     #: the case whose stored receipt PDF goes along as an attachment, if any
     receipt_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"))
+    #: the case the message is about, so staff see on the case whether it was delivered
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"), index=True)
     headers: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

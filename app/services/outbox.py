@@ -30,6 +30,8 @@ class OutgoingMail:
     body_text: str
     body_html: str | None = None
     receipt_submission_id: int | None = None
+    #: the case it is about, if any
+    submission_id: int | None = None
 
 
 def queue(session: Session, mail: OutgoingMail, message_id: str, now: datetime) -> OutboxMessage:
@@ -42,6 +44,7 @@ def queue(session: Session, mail: OutgoingMail, message_id: str, now: datetime) 
         body_text=mail.body_text,
         body_html=mail.body_html,
         receipt_submission_id=mail.receipt_submission_id,
+        submission_id=mail.submission_id,
         headers={},
         status=OutboxMessage.PENDING,
         attempts=0,
@@ -93,6 +96,15 @@ def mark_failed(row: OutboxMessage, error: str, now: datetime, *, max_attempts: 
         return
     row.status = OutboxMessage.PENDING
     row.next_attempt_at = now + min(base_delay * 2 ** (row.attempts - 1), MAX_BACKOFF)
+
+
+def messages_about(session: Session, submission_id: int) -> list[OutboxMessage]:
+    """The mail sent (or being sent) about a case, oldest first."""
+    return list(
+        session.scalars(
+            select(OutboxMessage).where(OutboxMessage.submission_id == submission_id).order_by(OutboxMessage.id)
+        )
+    )
 
 
 def release_stuck(session: Session, now: datetime, older_than: timedelta) -> int:

@@ -27,7 +27,7 @@ from app.auth.login import signed_in_user
 from app.db import get_session
 from app.mail import message_mail, queue_mail
 from app.models import Attachment, EService, Submission, User
-from app.services import audit, cases
+from app.services import audit, cases, outbox
 from app.services import receipts as receipt_service
 from app.services.eservices import definition_of, published_version
 from app.staff import bp
@@ -111,6 +111,7 @@ def _case_page(case: Submission, status: int = 200, **extra: Any) -> tuple[str, 
                 gettext(workflow.BY_ACTION[action].label) if action in workflow.BY_ACTION else action
             ),
             receipt=receipt_service.receipt_of(get_session(), case),
+            mails=outbox.messages_about(get_session(), case.id),
             **extra,
         ),
         status,
