@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -37,7 +37,17 @@ def init_csrf(app: Flask) -> None:
     csrf.init_app(app)
 
 
+def refuse_nul_characters() -> None:
+    """No text people type contains NUL; PostgreSQL cannot store it. A request carrying one is refused."""
+    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+        abort(400)
+    if request.method == "POST" and any("\x00" in value for value in request.form.values()):
+        abort(400)
+
+
 def init_security_headers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.after_request
     def add_headers(response: Response) -> Response:
         for name, value in HEADERS.items():

@@ -35,7 +35,7 @@ class UnitForm(FlaskForm):
             DataRequired(),
             Length(max=64),
             Regexp(
-                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z",
                 message=lazy_gettext("Use only lower-case letters a–z, digits and hyphens, e.g. samhallsbyggnad."),
             ),
         ],

@@ -19,6 +19,7 @@ from app.services import accounts, audit
 from app.services.cases import SWEDEN
 
 AUDIT_PAGE = 100
+MAX_ID = 2**31 - 1  # the largest id PostgreSQL's integer columns hold
 
 
 def _now() -> datetime:
@@ -111,7 +112,7 @@ def _user(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<int(max=2147483647):user_id>", methods=["GET", "POST"])
 def user(user_id: int) -> Response | str:
     target = _user(user_id)
     form = GrantForm()
@@ -132,7 +133,7 @@ def user(user_id: int) -> Response | str:
     return render_template("admin/user.html", target=target, form=form)
 
 
-@bp.post("/users/<int:user_id>/grants/<int:grant_id>/revoke")
+@bp.post("/users/<int(max=2147483647):user_id>/grants/<int(max=2147483647):grant_id>/revoke")
 def revoke(user_id: int, grant_id: int) -> Response:
     target = _user(user_id)
     found = get_session().get(RoleGrant, grant_id)
@@ -157,7 +158,7 @@ def revoke(user_id: int, grant_id: int) -> Response:
     return redirect(url_for("admin.user", user_id=target.id))
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<int(max=2147483647):user_id>/active")
 def set_active(user_id: int) -> Response:
     target = _user(user_id)
     if request.form.get("active") not in ("0", "1"):
@@ -196,10 +197,12 @@ def audit_log() -> str:
             day = date.fromisoformat(request.args.get(name, ""))
         except ValueError:
             continue
+        if not 1900 <= day.year <= 2999:
+            continue
         moment = datetime.combine(day + (timedelta(days=1) if op == "<" else timedelta()), time(), SWEDEN)
         query = query.where(AuditEvent.at >= moment if op == ">=" else AuditEvent.at < moment)
     before = request.args.get("before", type=int)
-    if before:
+    if before is not None and 0 < before <= MAX_ID:
         query = query.where(AuditEvent.id < before)
     events = list(get_session().scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)))
     more = len(events) > AUDIT_PAGE

@@ -79,6 +79,11 @@ def _current_draft(entry: catalog_service.CatalogEntry) -> Draft | None:
     return draft
 
 
+def _language_action(action: str) -> bool:
+    """``lang:<code>`` for an offered language: save what was typed and show the page in that language."""
+    return action.startswith("lang:") and action.removeprefix("lang:") in current_app.config["LANGUAGES"]
+
+
 def _page_url(slug: str, index: int, **params: Any) -> str:
     return url_for("resident.page", slug=slug, number=index + 1, **params)
 
@@ -172,7 +177,7 @@ def page(slug: str, number: int) -> Response | str:
         allowed |= {name + REMOVE_SUFFIX for name in file_fields}
         _check_post(draft, allowed, file_fields)
         action = request.form.get("action", "next")
-        if action not in PAGE_ACTIONS and action.removeprefix("lang:") not in current_app.config["LANGUAGES"]:
+        if action not in PAGE_ACTIONS and not _language_action(action):
             abort(400)
         uploads = {
             name: Upload(filename=storage.filename or "", content=storage.read())
@@ -249,7 +254,7 @@ def review(slug: str) -> Response | str:
     if request.method == "POST":
         _check_post(draft, {"csrf_token", "action", "version"}, set())
         action = request.form.get("action", "submit")
-        if action not in REVIEW_ACTIONS and action.removeprefix("lang:") not in current_app.config["LANGUAGES"]:
+        if action not in REVIEW_ACTIONS and not _language_action(action):
             abort(400)
         if action.startswith("lang:"):
             return redirect(url_for("resident.review", slug=slug, lang=action.removeprefix("lang:")))

@@ -64,8 +64,13 @@ class Cursor:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             moment, ident = raw.split("|")
             parsed = datetime.fromisoformat(moment)
-            return cls(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), int(ident))
-        except (ValueError, UnicodeDecodeError):
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            number = int(ident)
+            # A cursor is made by the inbox itself; anything outside what it could make is ignored.
+            if not 1900 <= parsed.year <= 2999 or not 0 < number < 2**31:
+                return None
+            return cls(parsed.astimezone(UTC), number)
+        except (ValueError, UnicodeDecodeError, OverflowError):
             return None
 
 

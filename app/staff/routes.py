@@ -41,10 +41,12 @@ def _now() -> datetime:
 
 
 def _date(value: str | None) -> date | None:
+    """A filter date; one outside 1900-2999 (or not a date) is ignored rather than compared with."""
     try:
-        return date.fromisoformat(value) if value else None
+        parsed = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return parsed if parsed is not None and 1900 <= parsed.year <= 2999 else None
 
 
 def _filter() -> cases.InboxFilter:
@@ -162,10 +164,9 @@ def assign(reference: str) -> BaseResponse | tuple[str, int]:
     elif choice == "":
         assignee = None
     else:
-        try:
-            assignee = get_session().get(User, int(choice))
-        except ValueError:
+        if not choice.isdigit() or not 0 < int(choice) < 2**31:
             abort(400)
+        assignee = get_session().get(User, int(choice))
         if assignee is None:
             abort(400)
     try:
@@ -236,7 +237,7 @@ def message(reference: str) -> BaseResponse | tuple[str, int]:
     return redirect(url_for("staff.case", reference=reference) + "#timeline")
 
 
-@bp.get("/cases/<reference>/files/<int:file_id>")
+@bp.get("/cases/<reference>/files/<int(max=2147483647):file_id>")
 def download(reference: str, file_id: int) -> Response:
     found = _case(reference)
     stored = get_session().get(Attachment, file_id)
