@@ -280,7 +280,7 @@ class _Checker:
             return None
         self.keys(value, CONDITION_KEYS, path)
         target = value.get("field")
-        if target not in fields:
+        if not isinstance(target, str) or target not in fields:
             self.problem(f"{path}.field", f"names no earlier field: {target!r}")
             return None
         if ("equals" in value) == ("in" in value):
@@ -334,7 +334,7 @@ class _Checker:
         plain = {"key": key, "title": title, "fields": plain_fields}
         if intro:
             plain["intro"] = intro
-        if data.get("show_when") is not None:
+        if isinstance(data.get("show_when"), Mapping):
             plain["show_when"] = dict(data["show_when"])
         return Page(key=str(key), title=title or {}, intro=intro, fields=tuple(page_fields), show_when=show_when), plain
 
@@ -382,12 +382,14 @@ class _Checker:
             self.problem(f"{path}.options", f"a {type_name} field has no options")
         for reference in ("after", "not_before"):
             other = spec.get(reference)
-            if other is not None and (other not in fields or fields[other].type.name != "date"):
+            if other is not None and (
+                not isinstance(other, str) or other not in fields or fields[other].type.name != "date"
+            ):
                 self.problem(f"{path}.{reference}", f"names no earlier date field: {other!r}")
         for problem in field_type.check(spec, path):
             self.problem(*problem)
         show_when = self.condition(data.get("show_when"), f"{path}.show_when", fields)
-        if data.get("show_when") is not None:
+        if isinstance(data.get("show_when"), Mapping):
             spec["show_when"] = dict(data["show_when"])
         built = Field(name=name, type=field_type, spec=spec, show_when=show_when)
         fields[name] = built

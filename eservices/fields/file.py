@@ -69,7 +69,11 @@ class File(FieldType):
     def check(self, spec: Mapping[str, Any], path: str) -> list[tuple[str, str]]:
         problems = []
         accept = spec.get("accept", DEFAULT_ACCEPT)
-        if not isinstance(accept, list | tuple) or not accept or any(kind not in KINDS for kind in accept):
+        if (
+            not isinstance(accept, list | tuple)
+            or not accept
+            or any(not isinstance(kind, str) or kind not in KINDS for kind in accept)
+        ):
             problems.append((f"{path}.accept", "must list kinds among: " + ", ".join(KINDS)))
         size = spec.get("max_size_mb", DEFAULT_MAX_MB)
         if not isinstance(size, int | float) or isinstance(size, bool) or not 0 < size <= 50:

@@ -20,9 +20,10 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None  # NaN and infinity are no limits
 
 
 def _strip_unit(text: str, spec: Mapping[str, Any]) -> str:
