@@ -34,20 +34,31 @@ HEADERS = {
 
 
 def init_csrf(app: Flask) -> None:
+    app.before_request(refuse_malformed_requests)  # before the CSRF check: see refuse_malformed_requests
     csrf.init_app(app)
 
 
-def refuse_nul_characters() -> None:
-    """No text people type contains NUL; PostgreSQL cannot store it. A request carrying one is refused."""
+#: The only endpoints that take files; a file sent anywhere else is refused before any form reads it.
+FILE_ENDPOINTS = {"resident.page", "resident.follow", "resident.verify"}
+
+
+def refuse_malformed_requests() -> None:
+    """Refuse what no page of ours sends: NUL characters (PostgreSQL cannot store them), form parts
+    without a name, and files where no file is asked for. Runs before the CSRF check, which trips on
+    nameless parts.
+    """
     if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
         abort(400)
-    if request.method == "POST" and any("\x00" in value for value in request.form.values()):
-        abort(400)
+    if request.method == "POST":
+        if any(not key for key in request.form) or any(not key for key in request.files):
+            abort(400)
+        if any("\x00" in value for value in request.form.values()):
+            abort(400)
+        if request.files and request.endpoint not in FILE_ENDPOINTS:
+            abort(400)
 
 
 def init_security_headers(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
-
     @app.after_request
     def add_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
