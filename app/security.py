@@ -47,12 +47,12 @@ def refuse_malformed_requests() -> None:
     without a name, and files where no file is asked for. Runs before the CSRF check, which trips on
     nameless parts.
     """
-    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+    if "\x00" in request.path or any("\x00" in key + value for key, value in request.args.items(multi=True)):
         abort(400)
     if request.method == "POST":
         if any(not key for key in request.form) or any(not key for key in request.files):
             abort(400)
-        if any("\x00" in value for value in request.form.values()):
+        if any("\x00" in key + value for key, value in request.form.items(multi=True)):
             abort(400)
         if request.files and request.endpoint not in FILE_ENDPOINTS:
             abort(400)

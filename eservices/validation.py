@@ -141,6 +141,28 @@ def _file_value(
     return None, None, None
 
 
+FILE_KEYS = {"filename", "size", "sha256", "content_type"}
+
+
+def _stored(item: Field, value: Any) -> Any:
+    """A stored answer in the form it is checked in: the form strings for typed answers, the mapping for a
+    file. An answer of the wrong shape (kept when a question changed type between form versions) counts
+    as no answer, so the question is asked again instead of the check failing.
+    """
+    if value is None:
+        return None
+    if item.type.takes_file:
+        return value if isinstance(value, Mapping) and set(value) >= FILE_KEYS else None
+    if isinstance(value, list) != item.type.multiple or not all(
+        isinstance(part, str) for part in (value if isinstance(value, list) else [value])
+    ):
+        return None
+    try:
+        return item.type.to_form(item.spec, value)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return None
+
+
 @dataclass
 class FormResult:
     """The whole form checked again before it is filed: errors by page index, then by field name."""
@@ -173,13 +195,13 @@ def validate_answers(definition: FormDefinition, answers: Mapping[str, Any], tod
         for item in page.fields:
             if not item.type.has_input or not field_visible(item, kept):
                 continue
-            value = kept.get(item.name)
+            value = _stored(item, kept.get(item.name))
             error = None
             if value is None:
                 if item.required:
                     error = FieldError(item.type.required_code)
             elif not item.type.takes_file:
-                value, error = _parse_one(item, item.type.to_form(item.spec, value), ctx)
+                value, error = _parse_one(item, value, ctx)
             if error is not None:
                 errors.setdefault(index, {})[item.name] = error
             elif value is not None:

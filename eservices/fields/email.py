@@ -17,6 +17,10 @@ class Email(FieldType):
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:
         value = raw[0]
+        if "@" in value:
+            # The stored form (domain in lower case) is what must fit; "İ" lower-cases to two characters.
+            local_part, _, domain_part = value.rpartition("@")
+            value = f"{local_part}@{domain_part.lower()}"
         if len(value) > MAX_LENGTH or any(ch.isspace() for ch in value) or value.count("@") != 1:
             raise FieldError("invalid_email")
         local, domain = value.split("@")

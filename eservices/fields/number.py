@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -13,6 +13,8 @@ from eservices.fields.base import Context, FieldError, FieldType, Gettext, regis
 from eservices.text import ascii_digits, format_locale, localize
 
 # Thin and non-breaking spaces are what Swedish number formatting (and copy-paste from it) produces.
+#: More digits than any amount, area or count a form asks for; longer input is refused, not rounded.
+MAX_DIGITS = 40
 GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009'")
 
 
@@ -33,7 +35,8 @@ def _strip_unit(text: str, spec: Mapping[str, Any]) -> str:
         compact = unit.replace(" ", "").lower()
         leading_word = re.match(r"[^\W\d_]+", compact)
         for candidate in (compact, leading_word.group(0) if leading_word else ""):
-            if candidate and lowered.endswith(candidate):
+            # A unit written with digits ("0") cannot be told from the number itself: never strip one.
+            if candidate and not re.search("[0-9]", candidate) and lowered.endswith(candidate):
                 return text[: -len(candidate)]
     return text
 
@@ -64,15 +67,17 @@ class Number(FieldType):
         text = ascii_digits(raw[0]).translate(GROUPING).replace(",", ".").replace("\u2212", "-")
         text = _strip_unit(text, spec)
         text = text.removesuffix(":-")  # "250:-" is how Swedish price tags write kronor
+        digits = text.lstrip("+-").replace(".", "", 1)
+        if not digits.isdigit() or not digits.isascii() or len(digits.lstrip("0")) > MAX_DIGITS:
+            raise FieldError("not_a_number")
         try:
             number = Decimal(text)
-        except InvalidOperation:
+        except InvalidOperation:  # "--5": the signs were not one sign
             raise FieldError("not_a_number") from None
-        digits = text.lstrip("+-").replace(".", "", 1)
-        if not number.is_finite() or not digits.isdigit() or not digits.isascii():
-            raise FieldError("not_a_number")
         decimals = spec.get("decimals", 0)
-        number = number.normalize() + 0  # "2,50" is 2.5; adding 0 turns -0 into 0
+        with localcontext() as exact:
+            exact.prec = MAX_DIGITS + 2  # never round what the resident typed
+            number = number.normalize() + 0  # "2,50" is 2.5; adding 0 turns -0 into 0
         exponent = number.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > decimals:
             raise FieldError("whole_number_required" if decimals == 0 else "too_many_decimals", {"decimals": decimals})
@@ -82,7 +87,7 @@ class Number(FieldType):
             raise FieldError("number_too_large", {"max": Decimal(str(spec["max"]))})
         if decimals == 0:
             return format(number.to_integral_value(), "f")
-        return format(number.normalize(), "f")
+        return format(number, "f")  # already normalized, exactly
 
     def display(self, spec: Mapping[str, Any], value: Any, locale: str, gettext: Gettext) -> str:
         if value is None:

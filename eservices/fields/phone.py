@@ -28,7 +28,7 @@ def normalize_phone(value: str) -> str:
     else:
         raise FieldError("invalid_phone")
     national = national.removeprefix("0")  # "+46 (0)70 ..." is common on business cards
-    if not national.isdigit() or not national.isascii() or not 7 <= len(national) <= 9:
+    if national.startswith("0") or not national.isdigit() or not national.isascii() or not 7 <= len(national) <= 9:
         raise FieldError("invalid_phone")
     return "+46" + national
 
