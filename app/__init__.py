@@ -21,6 +21,7 @@ from app.receipts import init_receipts
 from app.resident import bp as resident_bp
 from app.security import init_csrf, init_security_headers
 from app.staff import bp as staff_bp
+from app.studio import bp as studio_bp
 from app.templating import init_templating
 
 
@@ -61,4 +62,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(resident_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(studio_bp)
     app.register_blueprint(admin_bp)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.config import PREFIX, Defaults, advice_for, problems_of
 from app.mail import deliver_due
 from app.models import RoleGrant, Unit, User
-from app.services import accounts, audit, filing
+from app.services import accounts, audit, filing, studio
 from app.services import eservices as eservice_service
 from eservices.schema import DefinitionError
 
@@ -70,6 +70,58 @@ def forms_load(directory: Path | None) -> None:
     click.echo(
         f"E-services: {len(report.created)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged."
     )
+    for slug in report.kept:
+        click.echo(f"  {slug}: the file changed, but a draft is open in the studio; publish or discard it first.")
+
+
+@forms_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish the imported draft at once.")
+def forms_import(path: Path, publish: bool) -> None:
+    """Import a definition file as the draft of its e-service (new or existing), as the studio does."""
+    now = datetime.now(UTC)
+    session = current_app.extensions["db_sessionmaker"]()
+    try:
+        data = studio.parse_yaml(path.read_text(encoding="utf-8"), str(path))
+        draft = studio.import_definition(
+            session, data, str(path), actor=None, now=now, allowed_units=None, actor_label="flask forms import"
+        )
+        if publish:
+            studio.publish(session, draft.eservice, None, now, actor_label="flask forms import")
+        session.commit()
+    except DefinitionError as error:
+        session.rollback()
+        raise click.ClickException(str(error)) from None
+    except studio.StudioError as error:
+        session.rollback()
+        raise click.ClickException(f"{path}: {error.code} {error.params or ''}".rstrip()) from None
+    finally:
+        session.close()
+    click.echo(f"{path}: {'published' if publish else 'imported as a draft'}.")
+
+
+@forms_cli.command("export")
+@click.argument("slug")
+@click.option("--version", "number", type=int, default=None, help="A version number; default the published one.")
+@click.option("--draft", is_flag=True, help="The draft instead of a published version.")
+def forms_export(slug: str, number: int | None, draft: bool) -> None:
+    """Print an e-service's definition as YAML, in the format of forms/."""
+    session = current_app.extensions["db_sessionmaker"]()
+    try:
+        eservice = studio.find(session, slug)
+        if eservice is None:
+            raise click.ClickException(f"no e-service {slug!r}")
+        if draft:
+            chosen = studio.draft_of(eservice)
+        elif number is not None:
+            chosen = studio.version(eservice, number)
+        else:
+            chosen = studio.published_of(eservice) or next(iter(studio.numbered(eservice)), None)
+        if chosen is None:
+            raise click.ClickException(f"{slug}: no such version")
+        click.echo(studio.export_yaml(chosen.definition), nl=False)
+    finally:
+        session.close()
 
 
 @drafts_cli.command("purge")

@@ -39,7 +39,7 @@ def init_csrf(app: Flask) -> None:
 
 
 #: The only endpoints that take files; a file sent anywhere else is refused before any form reads it.
-FILE_ENDPOINTS = {"resident.page", "resident.follow", "resident.verify"}
+FILE_ENDPOINTS = {"resident.page", "resident.follow", "resident.verify", "studio.import_file", "studio.preview_page"}
 
 
 def refuse_malformed_requests() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from eservices.fields import REGISTRY, FieldType
+from eservices.problems import Problem
 from eservices.text import FALLBACK, fold, localize
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -35,8 +36,17 @@ FORM_KEYS = {
     "anonymous",
     "contact",
     "next_steps",
+    "retention_years",
     "pages",
 }
+#: Bounds no real form comes near; they keep a crafted or mistaken definition from exhausting the server.
+MAX_PAGES = 50
+MAX_FIELDS = 400
+MAX_OPTIONS = 300
+#: Keys under which a field keeps localized text (besides options' labels).
+FIELD_TEXT_KEYS = ("label", "help", "notice", "text", "unit")
+#: Top-level localized texts, in the order a communicator meets them.
+FORM_TEXT_KEYS = ("title", "description", "category", "contact", "next_steps")
 UNIT_KEYS = {"key", "name"}
 PAGE_KEYS = {"key", "title", "intro", "show_when", "fields"}
 FIELD_KEYS = {"name", "type", "label", "help", "required", "options", "show_when"}
@@ -123,17 +133,7 @@ class FormDefinition:
 
     def translated_into(self, locale: str) -> bool:
         """Whether every text residents read (title, description, pages, questions, options) exists in ``locale``."""
-        language = locale.split("-")[0].split("_")[0]
-        if language == FALLBACK:
-            return True
-        texts: list[Mapping[str, str] | None] = [self.data.get("title"), self.data.get("description")]
-        for page in self.pages:
-            texts.append(page.title)
-            for item in page.fields:
-                spec = item.spec
-                texts.extend(spec.get(key) for key in ("label", "help", "notice", "text", "unit") if spec.get(key))
-                texts.extend(option["label"] for option in spec.get("options") or ())
-        return all(text is None or bool(text.get(language)) for text in texts)
+        return not missing_translations(self.data, locale)
 
     def languages(self) -> list[str]:
         """The languages the title is given in, Swedish first."""
@@ -143,6 +143,54 @@ class FormDefinition:
     def labels(self) -> dict[str, Mapping[str, str]]:
         """Every field's localized label, by field name."""
         return {name: f.spec.get("label") or {} for name, f in self.fields.items()}
+
+
+def localized_texts(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, str]]]:
+    """Every localized text of a plain definition as ``(path, text)``, in reading order.
+
+    Paths are written as the loader writes them (``pages[0].fields[2].options[1].label``), so a problem
+    and the text it concerns can be put side by side. The unit's name is left out: it belongs to the unit.
+    Works on drafts that do not load yet, skipping what is not shaped like text.
+    """
+    found: list[tuple[str, Mapping[str, str]]] = []
+
+    def add(path: str, value: Any) -> None:
+        if isinstance(value, str):
+            value = {FALLBACK: value}
+        if isinstance(value, Mapping):
+            found.append((path, value))
+
+    for key in FORM_TEXT_KEYS:
+        if data.get(key) is not None:
+            add(key, data[key])
+    for p, page in enumerate(_list(data.get("pages"))):
+        if not isinstance(page, Mapping):
+            continue
+        add(f"pages[{p}].title", page.get("title"))
+        if page.get("intro") is not None:
+            add(f"pages[{p}].intro", page["intro"])
+        for f, item in enumerate(_list(page.get("fields"))):
+            if not isinstance(item, Mapping):
+                continue
+            for key in FIELD_TEXT_KEYS:
+                if item.get(key) is not None:
+                    add(f"pages[{p}].fields[{f}].{key}", item[key])
+            for o, option in enumerate(_list(item.get("options"))):
+                if isinstance(option, Mapping):
+                    add(f"pages[{p}].fields[{f}].options[{o}].label", option.get("label"))
+    return found
+
+
+def missing_translations(data: Mapping[str, Any], locale: str) -> list[str]:
+    """The paths of texts that have Swedish but nothing in ``locale``'s language."""
+    language = locale.split("-")[0].split("_")[0]
+    if language == FALLBACK:
+        return []
+    return [path for path, text in localized_texts(data) if text.get(FALLBACK) and not text.get(language)]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def load_file(path: Path | str) -> FormDefinition:
@@ -182,37 +230,40 @@ class _Checker:
             if key not in allowed:
                 self.problem(
                     f"{path}.{key}" if path else str(key),
-                    "unknown key; expected one of " + ", ".join(sorted(allowed)),
+                    Problem("unknown_key", "unknown key; expected one of " + ", ".join(sorted(allowed)), key=key),
                 )
 
     def localized(self, value: Any, path: str, required: bool = True) -> Mapping[str, str] | None:
         if value is None:
             if required:
-                self.problem(path, "is required, with Swedish text (sv)")
+                self.problem(path, Problem("swedish_required", "is required, with Swedish text (sv)"))
             return None
         if isinstance(value, str):
             value = {FALLBACK: value}
         if not isinstance(value, Mapping):
-            self.problem(path, "must be text per language, e.g. {sv: ..., en: ...}")
+            self.problem(path, Problem("not_localized", "must be text per language, e.g. {sv: ..., en: ...}"))
             return None
         for code, text in value.items():
             if not isinstance(code, str) or not LANGUAGE.match(code):
-                self.problem(f"{path}.{code}", "is not a language code such as sv or en")
+                self.problem(f"{path}.{code}", Problem("bad_language", "is not a language code such as sv or en"))
             elif not isinstance(text, str):
-                self.problem(f"{path}.{code}", "must be text")
+                self.problem(f"{path}.{code}", Problem("not_text", "must be text"))
         if not isinstance(value.get(FALLBACK), str) or not value[FALLBACK].strip():
-            self.problem(f"{path}.{FALLBACK}", "Swedish text is required")
+            self.problem(f"{path}.{FALLBACK}", Problem("swedish_required", "Swedish text is required"))
         return {code: text.strip() for code, text in value.items() if isinstance(text, str)}
 
     def form(self, data: Any) -> FormDefinition | None:
         if not isinstance(data, Mapping):
-            self.problem("(top)", "must be a mapping with slug, title, pages ...")
+            self.problem("(top)", Problem("not_a_form", "must be a mapping with slug, title, pages ..."))
             return None
         self.keys(data, FORM_KEYS, "")
         plain: dict[str, Any] = {}
         slug = data.get("slug")
         if not isinstance(slug, str) or not SLUG.match(slug):
-            self.problem("slug", "is required: lower-case letters, digits and hyphens, e.g. felanmalan-gata")
+            self.problem(
+                "slug",
+                Problem("bad_slug", "is required: lower-case letters, digits and hyphens, e.g. felanmalan-gata"),
+            )
         plain["slug"] = slug
         for key in ("title", "description", "category"):
             plain[key] = self.localized(data.get(key), key)
@@ -223,18 +274,34 @@ class _Checker:
         easy_read = data.get("easy_read")
         if easy_read is not None:
             if not isinstance(easy_read, str) or not easy_read.strip():
-                self.problem("easy_read", "must be text: the e-service described in easy-to-read Swedish")
+                self.problem(
+                    "easy_read", Problem("not_text", "must be text: the e-service described in easy-to-read Swedish")
+                )
             else:
                 plain["easy_read"] = easy_read.strip()
         plain["unit"] = self.unit(data.get("unit"))
         plain["keywords"] = self.keywords(data.get("keywords"))
         anonymous = data.get("anonymous", False)
         if not isinstance(anonymous, bool):
-            self.problem("anonymous", "must be true or false")
+            self.problem("anonymous", Problem("not_boolean", "must be true or false"))
         plain["anonymous"] = anonymous
+        retention = data.get("retention_years")
+        if retention is not None:
+            if not isinstance(retention, int) or isinstance(retention, bool) or not 1 <= retention <= 100:
+                self.problem("retention_years", Problem("bad_retention", "must be a whole number of years, 1 to 100"))
+            plain["retention_years"] = retention
         pages_data = data.get("pages")
         if not isinstance(pages_data, list) or not pages_data:
-            self.problem("pages", "is required: a list with at least one page")
+            self.problem("pages", Problem("no_pages", "is required: a list with at least one page"))
+            return None
+        if len(pages_data) > MAX_PAGES:
+            self.problem("pages", Problem("too_many", f"at most {MAX_PAGES} pages", limit=MAX_PAGES))
+            return None
+        count = sum(
+            len(page["fields"]) for page in pages_data if isinstance(page, Mapping) and _list(page.get("fields"))
+        )
+        if count > MAX_FIELDS:
+            self.problem("pages", Problem("too_many", f"at most {MAX_FIELDS} fields in all", limit=MAX_FIELDS))
             return None
         fields: dict[str, Field] = {}
         pages = []
@@ -251,23 +318,25 @@ class _Checker:
 
     def unit(self, value: Any) -> dict[str, Any] | None:
         if not isinstance(value, Mapping):
-            self.problem("unit", "is required: {key: ..., name: {sv: ...}}")
+            self.problem("unit", Problem("no_unit", "is required: {key: ..., name: {sv: ...}}"))
             return None
         self.keys(value, UNIT_KEYS, "unit")
         if not isinstance(value.get("key"), str) or not SLUG.match(value["key"]):
-            self.problem("unit.key", "is required: lower-case letters, digits and hyphens")
+            self.problem("unit.key", Problem("no_unit", "is required: lower-case letters, digits and hyphens"))
         return {"key": value.get("key"), "name": self.localized(value.get("name"), "unit.name")}
 
     def keywords(self, value: Any) -> dict[str, list[str]]:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            self.problem("keywords", "must be a list of words per language, e.g. {sv: [...], en: [...]}")
+            self.problem(
+                "keywords", Problem("bad_keywords", "must be a list of words per language, e.g. {sv: [...], en: [...]}")
+            )
             return {}
         result = {}
         for code, words in value.items():
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                self.problem(f"keywords.{code}", "must be a list of words")
+                self.problem(f"keywords.{code}", Problem("bad_keywords", "must be a list of words"))
                 continue
             result[code] = [w.strip() for w in words]
         return result
@@ -276,31 +345,46 @@ class _Checker:
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            self.problem(path, "must be {field: <name>, equals: <value>} or {field: <name>, in: [...]}")
+            self.problem(
+                path,
+                Problem("bad_condition", "must be {field: <name>, equals: <value>} or {field: <name>, in: [...]}"),
+            )
             return None
         self.keys(value, CONDITION_KEYS, path)
         target = value.get("field")
         if not isinstance(target, str) or target not in fields:
-            self.problem(f"{path}.field", f"names no earlier field: {target!r}")
+            self.problem(
+                f"{path}.field", Problem("condition_unknown_field", f"names no earlier field: {target!r}", field=target)
+            )
             return None
         if ("equals" in value) == ("in" in value):
-            self.problem(path, "needs exactly one of equals or in")
+            self.problem(path, Problem("bad_condition", "needs exactly one of equals or in"))
             return None
         if "in" in value and (not isinstance(value["in"], list) or not value["in"]):
-            self.problem(f"{path}.in", "must be a list of at least one answer, e.g. [a, b]")
+            self.problem(f"{path}.in", Problem("bad_condition", "must be a list of at least one answer, e.g. [a, b]"))
             return None
         if not fields[target].type.has_input:
-            self.problem(f"{path}.field", f"{target!r} asks nothing, so no answer can show this")
+            self.problem(
+                f"{path}.field",
+                Problem("condition_on_info", f"{target!r} asks nothing, so no answer can show this", field=target),
+            )
             return None
         values = tuple(value["in"]) if "in" in value else (value.get("equals"),)
         allowed = _allowed_values(fields[target])
         for wanted in values:
             if not isinstance(wanted, str):
-                self.problem(path, f'{wanted!r} must be written as text in quotes, e.g. "yes" or "0"')
+                self.problem(
+                    path, Problem("bad_condition", f'{wanted!r} must be written as text in quotes, e.g. "yes" or "0"')
+                )
             elif allowed is not None and wanted not in allowed:
                 self.problem(
                     path,
-                    f"{wanted!r} is not an answer {target!r} can have; expected one of {sorted(allowed)}",
+                    Problem(
+                        "condition_unknown_answer",
+                        f"{wanted!r} is not an answer {target!r} can have; expected one of {sorted(allowed)}",
+                        field=target,
+                        answer=wanted,
+                    ),
                 )
         return Condition(field=target, values=values)
 
@@ -308,21 +392,21 @@ class _Checker:
         self, data: Any, path: str, fields: dict[str, Field], page_keys: set[str]
     ) -> tuple[Page, dict[str, Any]] | None:
         if not isinstance(data, Mapping):
-            self.problem(path, "must be a mapping with key, title and fields")
+            self.problem(path, Problem("not_a_page", "must be a mapping with key, title and fields"))
             return None
         self.keys(data, PAGE_KEYS, path)
         key = data.get("key")
         if not isinstance(key, str) or not NAME.match(key):
-            self.problem(f"{path}.key", "is required: lower-case letters, digits and _")
+            self.problem(f"{path}.key", Problem("bad_name", "is required: lower-case letters, digits and _"))
         elif key in page_keys:
-            self.problem(f"{path}.key", f"{key!r} is used by another page")
+            self.problem(f"{path}.key", Problem("duplicate_page", f"{key!r} is used by another page", name=key))
         page_keys.add(str(key))
         title = self.localized(data.get("title"), f"{path}.title")
         intro = self.localized(data.get("intro"), f"{path}.intro", required=False)
         show_when = self.condition(data.get("show_when"), f"{path}.show_when", fields)
         field_list = data.get("fields")
         if not isinstance(field_list, list) or not field_list:
-            self.problem(f"{path}.fields", "the page has no fields")
+            self.problem(f"{path}.fields", Problem("empty_page", "the page has no fields"))
             field_list = []
         page_fields = []
         plain_fields = []
@@ -340,23 +424,32 @@ class _Checker:
 
     def field(self, data: Any, path: str, fields: dict[str, Field]) -> Field | None:
         if not isinstance(data, Mapping):
-            self.problem(path, "must be a mapping with name, type and label")
+            self.problem(path, Problem("not_a_field", "must be a mapping with name, type and label"))
             return None
         type_name = data.get("type")
         field_type = REGISTRY.get(type_name) if isinstance(type_name, str) else None
         if field_type is None:
             self.problem(
                 f"{path}.type",
-                f"unknown field type {type_name!r}; expected one of " + ", ".join(sorted(REGISTRY)),
+                Problem(
+                    "unknown_type",
+                    f"unknown field type {type_name!r}; expected one of " + ", ".join(sorted(REGISTRY)),
+                    type=str(type_name),
+                ),
             )
             return None
         self.keys(data, FIELD_KEYS | set(field_type.settings), path)
         name = data.get("name")
         if not isinstance(name, str) or not NAME.match(name):
-            self.problem(f"{path}.name", "is required: lower-case letters, digits and _, starting with a letter")
+            self.problem(
+                f"{path}.name",
+                Problem("bad_name", "is required: lower-case letters, digits and _, starting with a letter"),
+            )
             return None
         if name in fields:
-            self.problem(f"{path}.name", f"{name!r} is already the name of another field")
+            self.problem(
+                f"{path}.name", Problem("duplicate_field", f"{name!r} is already the name of another field", name=name)
+            )
             return None
         # YAML reads an unquoted 2026-01-01 as a date; definitions are stored as JSON, so keep it as text.
         spec: dict[str, Any] = {
@@ -374,18 +467,21 @@ class _Checker:
                 spec[key] = self.localized(spec[key], f"{path}.{key}")
         required = data.get("required", field_type.always_required)
         if not isinstance(required, bool):
-            self.problem(f"{path}.required", "must be true or false")
+            self.problem(f"{path}.required", Problem("not_boolean", "must be true or false"))
         spec["required"] = required
         if field_type.needs_options:
             spec["options"] = self.options(data.get("options"), f"{path}.options")
         elif "options" in data:
-            self.problem(f"{path}.options", f"a {type_name} field has no options")
+            self.problem(f"{path}.options", Problem("options_not_allowed", f"a {type_name} field has no options"))
         for reference in ("after", "not_before"):
             other = spec.get(reference)
             if other is not None and (
                 not isinstance(other, str) or other not in fields or fields[other].type.name != "date"
             ):
-                self.problem(f"{path}.{reference}", f"names no earlier date field: {other!r}")
+                self.problem(
+                    f"{path}.{reference}",
+                    Problem("unknown_date_field", f"names no earlier date field: {other!r}", field=str(other)),
+                )
         for problem in field_type.check(spec, path):
             self.problem(*problem)
         show_when = self.condition(data.get("show_when"), f"{path}.show_when", fields)
@@ -397,18 +493,26 @@ class _Checker:
 
     def options(self, value: Any, path: str) -> list[dict[str, Any]]:
         if not isinstance(value, list) or not value:
-            self.problem(path, "a choice needs at least one option")
+            self.problem(path, Problem("no_options", "a choice needs at least one option"))
+            return []
+        if len(value) > MAX_OPTIONS:
+            self.problem(path, Problem("too_many", f"at most {MAX_OPTIONS} options", limit=MAX_OPTIONS))
             return []
         result = []
         seen: set[str] = set()
         for index, option in enumerate(value):
             option_path = f"{path}[{index}]"
             if not isinstance(option, Mapping) or not isinstance(option.get("value"), str):
-                self.problem(option_path, "must be {value: <text>, label: {sv: ...}}")
+                self.problem(option_path, Problem("bad_option", "must be {value: <text>, label: {sv: ...}}"))
                 continue
             self.keys(option, {"value", "label"}, option_path)
             if option["value"] in seen:
-                self.problem(f"{option_path}.value", f"{option['value']!r} is used by another option")
+                self.problem(
+                    f"{option_path}.value",
+                    Problem(
+                        "duplicate_option", f"{option['value']!r} is used by another option", value=option["value"]
+                    ),
+                )
             seen.add(option["value"])
             result.append(
                 {

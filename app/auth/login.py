@@ -47,6 +47,11 @@ class StaffUser:
         return accounts.units_with_role(self.user, "staff")
 
     @property
+    def uses_studio(self) -> bool:
+        """Communicators and administrators build e-services; the studio is in their menu."""
+        return self.is_admin or bool(accounts.units_with_role(self.user, "communicator"))
+
+    @property
     def name(self) -> str:
         return self.user.name
 
@@ -64,13 +69,17 @@ def load_user(token: str) -> StaffUser | None:
     return StaffUser(signed_in.user, token) if signed_in is not None else None
 
 
-def require(role: str) -> Callable[[], Any]:
-    """A ``before_request`` hook: signed in (else to the sign-in page), and holding ``role`` (else 403)."""
+def require(*roles: str) -> Callable[[], Any]:
+    """A ``before_request`` hook: signed in (else to the sign-in page), and holding one of ``roles`` in some
+    unit, or being an administrator for ``admin`` (else 403)."""
 
     def check() -> Any:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=_return_to()))
-        allowed = current_user.is_admin if role == "admin" else bool(accounts.units_with_role(current_user.user, role))
+        allowed = any(
+            current_user.is_admin if role == "admin" else bool(accounts.units_with_role(current_user.user, role))
+            for role in roles
+        )
         if not allowed:
             abort(403)
         return None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
@@ -49,8 +51,12 @@ def _translate(locale: str, message: str) -> str:
         return gettext(message)
 
 
+def _today() -> date:
+    return _now().astimezone(SWEDEN).date()
+
+
 def _entry(slug: str) -> catalog_service.CatalogEntry:
-    entry = catalog_service.find_published(get_session(), slug)
+    entry = catalog_service.find_published(get_session(), slug, _today())
     if entry is None:
         abort(404)
     return entry
@@ -72,10 +78,10 @@ def _current_draft(entry: catalog_service.CatalogEntry) -> Draft | None:
     if token is None:
         return None
     draft = filing.find_draft(get_session(), token, _now())
+    # A draft stays on the version it was started on, also after a newer one is published: the
+    # resident finishes the questions they began answering, and the case records that version.
     if draft is None or draft.form_version.eservice_id != entry.eservice.id:
         return None
-    if filing.follow_current_version(get_session(), draft, entry.version):
-        flash(gettext("The e-service has been updated since you started. Check your answers before you send them."))
     return draft
 
 
@@ -97,7 +103,7 @@ def _receipt_redirect(slug: str) -> Response:
 @bp.get("/")
 def catalog() -> str:
     query = request.args.get("q", "").strip()[:200]
-    entries = catalog_service.catalog(get_session())
+    entries = catalog_service.catalog(get_session(), _today())
     locale = current_language()
     found = catalog_service.search(entries, query, locale) if query else entries
     return render_template(
@@ -109,14 +115,24 @@ def catalog() -> str:
 
 
 @bp.get("/e/<slug>")
-def start(slug: str) -> str:
-    entry = _entry(slug)
+def start(slug: str) -> str | tuple[str, int]:
+    entry = catalog_service.find_published(get_session(), slug, _today())
+    if entry is None:
+        closed = catalog_service.closed_notice(get_session(), slug, _today())
+        if closed is None:
+            abort(404)
+        return render_template("resident/closed.html", closed=closed), 200
     draft = _current_draft(entry)
+    if draft is not None and draft.submission_id is not None:
+        draft = None
+    pages = len(entry.definition.pages)
     return render_template(
         "resident/start.html",
         entry=entry,
         definition=entry.definition,
-        draft=draft if draft is not None and draft.submission_id is None else None,
+        draft=draft,
+        begin_url=url_for("resident.begin", slug=slug),
+        continue_url=Flow("resident.", slug).page(min(draft.reached, pages - 1)) if draft is not None else None,
     )
 
 
@@ -146,14 +162,43 @@ def _check_post(draft: Draft, allowed: set[str], file_fields: set[str]) -> None:
         abort(400)
 
 
+@dataclass(frozen=True)
+class Flow:
+    """Where a form's steps live: a resident's own (``resident.``), or the studio's preview (``studio.preview_``).
+
+    The pages and the review are the same code for both, so a preview is exactly what residents get.
+    """
+
+    prefix: str
+    slug: str
+
+    def page(self, index: int, **params: Any) -> str:
+        return url_for(f"{self.prefix}page", slug=self.slug, number=index + 1, **params)
+
+    def review(self, **params: Any) -> str:
+        return url_for(f"{self.prefix}review", slug=self.slug, **params)
+
+    def start(self) -> str:
+        return url_for(f"{self.prefix}start", slug=self.slug)
+
+    def saved(self) -> str:
+        return url_for(f"{self.prefix}saved", slug=self.slug)
+
+
 @bp.route("/e/<slug>/page/<int:number>", methods=["GET", "POST"])
 def page(slug: str, number: int) -> Response | str:
     loaded = _load(slug)
     if isinstance(loaded, Response):
         return loaded
-    entry, draft, definition = loaded
-    if draft.submission_id is not None:
+    if loaded[1].submission_id is not None:
         return _receipt_redirect(slug)
+    return fill_page(Flow("resident.", slug), *loaded, number)
+
+
+def fill_page(
+    flow: Flow, entry: Any, draft: Draft, definition: FormDefinition, number: int, **extra: Any
+) -> Response | str:
+    """One page of questions: show it, or take its answers and go on (next, back, save, another language)."""
     if request.method == "POST" and request.form.get("version") != str(draft.form_version_id):
         abort(409)  # the page was filled in against a version that is no longer published
     index = number - 1
@@ -163,10 +208,10 @@ def page(slug: str, number: int) -> Response | str:
     if index > draft.reached:
         if request.method == "POST":
             abort(400)
-        return redirect(_page_url(slug, draft.reached))
+        return redirect(flow.page(draft.reached))
     if index not in visible:
         later = [i for i in visible if i > index]
-        return redirect(_page_url(slug, later[0]) if later else url_for("resident.review", slug=slug))
+        return redirect(flow.page(later[0]) if later else flow.review())
     form_page = definition.pages[index]
     input_fields = [f for f in form_page.fields if f.type.has_input]
     file_fields = {f.name for f in input_fields if f.type.takes_file}
@@ -195,7 +240,7 @@ def page(slug: str, number: int) -> Response | str:
         if action == "next" and not result.ok:
             errors, values = result.errors, result.raw
         else:
-            return _after_page(slug, draft, definition, index, action)
+            return _after_page(flow, draft, definition, index, action)
     else:
         if request.args.get("check"):
             today = _now().astimezone(SWEDEN).date()
@@ -217,26 +262,27 @@ def page(slug: str, number: int) -> Response | str:
         steps=len(visible) + 1,  # the review page is the last step
         fields=field_views(definition, form_page, values, errors, draft.answers, current_language()),
         errors=errors,
-        back_url=_page_url(slug, visible[position - 1]) if position > 0 else url_for("resident.start", slug=slug),
+        back_url=flow.page(visible[position - 1]) if position > 0 else flow.start(),
+        **extra,
     )
 
 
-def _after_page(slug: str, draft: Draft, definition: FormDefinition, index: int, action: str) -> Response:
+def _after_page(flow: Flow, draft: Draft, definition: FormDefinition, index: int, action: str) -> Response:
     visible = visible_pages(definition, draft.answers)
     if action.startswith("lang:"):
-        return redirect(_page_url(slug, index, lang=action.removeprefix("lang:")))
+        return redirect(flow.page(index, lang=action.removeprefix("lang:")))
     if action == "save":
         filing.mark_saved(draft, _now(), _ttl())
-        return redirect(url_for("resident.saved", slug=slug))
+        return redirect(flow.saved())
     if action == "back":
         earlier = [i for i in visible if i < index]
-        return redirect(_page_url(slug, earlier[-1]) if earlier else url_for("resident.start", slug=slug))
+        return redirect(flow.page(earlier[-1]) if earlier else flow.start())
     later = [i for i in visible if i > index]
     if later:
         draft.reached = max(draft.reached, later[0])
-        return redirect(_page_url(slug, later[0]))
+        return redirect(flow.page(later[0]))
     draft.reached = max(draft.reached, len(definition.pages))
-    return redirect(url_for("resident.review", slug=slug))
+    return redirect(flow.review())
 
 
 @bp.route("/e/<slug>/review", methods=["GET", "POST"])
@@ -244,43 +290,35 @@ def review(slug: str) -> Response | str:
     loaded = _load(slug)
     if isinstance(loaded, Response):
         return loaded
-    entry, draft, definition = loaded
-    if draft.submission_id is not None:
+    if loaded[1].submission_id is not None:
         return _receipt_redirect(slug)
+    return show_review(Flow("resident.", slug), *loaded, submit=_submit)
+
+
+def show_review(
+    flow: Flow,
+    entry: Any,
+    draft: Draft,
+    definition: FormDefinition,
+    submit: Callable[[Flow, Draft], Response],
+    **extra: Any,
+) -> Response | str:
+    """The review page; its send button calls ``submit``."""
     visible = visible_pages(definition, draft.answers)
     unreached = [i for i in visible if i > draft.reached]
     if unreached and draft.reached < len(definition.pages):
-        return redirect(_page_url(slug, min(draft.reached, unreached[0])))
+        return redirect(flow.page(min(draft.reached, unreached[0])))
     if request.method == "POST":
         _check_post(draft, {"csrf_token", "action", "version"}, set())
         action = request.form.get("action", "submit")
         if action not in REVIEW_ACTIONS and not _language_action(action):
             abort(400)
         if action.startswith("lang:"):
-            return redirect(url_for("resident.review", slug=slug, lang=action.removeprefix("lang:")))
+            return redirect(flow.review(lang=action.removeprefix("lang:")))
         if action == "save":
             filing.mark_saved(draft, _now(), _ttl())
-            return redirect(url_for("resident.saved", slug=slug))
-        token = _draft_token(slug)
-        assert token is not None
-        draft.locale = current_language()
-        follow_token = filing.follow_token_for(token, current_app.config["SECRET_KEY"])
-        try:
-            filed = filing.submit(
-                get_session(),
-                draft,
-                follow_token=follow_token,
-                prefix=current_app.config["REFERENCE_PREFIX"],
-                translate=_translate,
-                now=_now(),
-            )
-        except filing.FormIncomplete as incomplete:
-            first = incomplete.result.first_page_with_errors
-            assert first is not None
-            return redirect(_page_url(slug, first, check=1))
-        if filed.new:
-            _issue_receipt_and_confirmation(filed.submission, follow_token)
-        return _receipt_redirect(slug)
+            return redirect(flow.saved())
+        return submit(flow, draft)
     return render_template(
         "resident/review.html",
         entry=entry,
@@ -289,8 +327,35 @@ def review(slug: str) -> Response | str:
         pages=review_rows(definition, draft.answers, current_language(), gettext),
         step=len(visible) + 1,
         steps=len(visible) + 1,
-        back_url=_page_url(slug, visible[-1]),
+        back_url=flow.page(visible[-1]),
+        page_url=flow.page,
+        **extra,
     )
+
+
+def _submit(flow: Flow, draft: Draft) -> Response:
+    slug = flow.slug
+    """File the case: one transaction with its receipt and confirmation mail; then to the receipt page."""
+    token = _draft_token(slug)
+    assert token is not None
+    draft.locale = current_language()
+    follow_token = filing.follow_token_for(token, current_app.config["SECRET_KEY"])
+    try:
+        filed = filing.submit(
+            get_session(),
+            draft,
+            follow_token=follow_token,
+            prefix=current_app.config["REFERENCE_PREFIX"],
+            translate=_translate,
+            now=_now(),
+        )
+    except filing.FormIncomplete as incomplete:
+        first = incomplete.result.first_page_with_errors
+        assert first is not None
+        return redirect(flow.page(first, check=1))
+    if filed.new:
+        _issue_receipt_and_confirmation(filed.submission, follow_token)
+    return _receipt_redirect(slug)
 
 
 def _issue_receipt_and_confirmation(submission: Submission, follow_token: str) -> None:

@@ -29,11 +29,21 @@ USER_DEACTIVATED = "user_deactivated"
 ROLE_GRANTED = "role_granted"
 ROLE_REVOKED = "role_revoked"
 UNIT_CREATED = "unit_created"
+ESERVICE_CREATED = "eservice_created"
+ESERVICE_IMPORTED = "eservice_imported"
+ESERVICE_PUBLISHED = "eservice_published"
+ESERVICE_UNPUBLISHED = "eservice_unpublished"
+ESERVICE_CLOSED = "eservice_closed"
+ESERVICE_OPENED = "eservice_opened"
+ESERVICE_ARCHIVED = "eservice_archived"
+ESERVICE_RESTORED = "eservice_restored"
+DRAFT_DISCARDED = "draft_discarded"
 
 ACTIONS = (
     LOGIN, LOGIN_FAILED, LOGOUT, CASE_VIEWED, FILE_DOWNLOADED, RECEIPT_DOWNLOADED, CASE_ASSIGNED, STATUS_CHANGED,
     NOTE_ADDED, MESSAGE_SENT, RESIDENT_REPLIED, CASES_EXPORTED, USER_CREATED, USER_ACTIVATED, USER_DEACTIVATED,
-    ROLE_GRANTED, ROLE_REVOKED, UNIT_CREATED,
+    ROLE_GRANTED, ROLE_REVOKED, UNIT_CREATED, ESERVICE_CREATED, ESERVICE_IMPORTED, ESERVICE_PUBLISHED,
+    ESERVICE_UNPUBLISHED, ESERVICE_CLOSED, ESERVICE_OPENED, ESERVICE_ARCHIVED, ESERVICE_RESTORED, DRAFT_DISCARDED,
 )  # fmt: skip
 
 
@@ -57,6 +67,15 @@ ACTION_LABELS = {
     ROLE_GRANTED: N_("Granted a role"),
     ROLE_REVOKED: N_("Took away a role"),
     UNIT_CREATED: N_("Created a unit"),
+    ESERVICE_CREATED: N_("Created an e-service"),
+    ESERVICE_IMPORTED: N_("Imported an e-service"),
+    ESERVICE_PUBLISHED: N_("Published an e-service"),
+    ESERVICE_UNPUBLISHED: N_("Unpublished an e-service"),
+    ESERVICE_CLOSED: N_("Closed an e-service"),
+    ESERVICE_OPENED: N_("Opened an e-service"),
+    ESERVICE_ARCHIVED: N_("Archived an e-service"),
+    ESERVICE_RESTORED: N_("Restored an e-service"),
+    DRAFT_DISCARDED: N_("Discarded a draft"),
 }
 
 

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import EService, FormVersion, Unit
+from app.models import EService, FormVersion
+from app.services import studio
+from app.services.studio import definition_sha256
 from eservices.schema import DefinitionError, FormDefinition, load_definition, load_file
 from eservices.text import fold
-
-
-def definition_sha256(data: object) -> str:
-    """SHA-256 of the canonical JSON of a plain definition."""
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=512)
@@ -40,79 +35,60 @@ class LoadReport:
     created: list[str]
     updated: list[str]
     unchanged: list[str]
+    #: e-services whose file changed while a communicator has a draft in the studio: left for them to decide
+    kept: list[str] = field(default_factory=list)
 
 
 def load_bundled(session: Session, paths: Iterable[Path], now: datetime) -> LoadReport:
-    """Publish the definitions in ``paths``: new e-services, or a new version where the file changed.
+    """Publish the definitions in ``paths`` through the studio's own path: import as a draft, then publish.
 
     Every file is checked before anything is written; one bad file raises :class:`DefinitionError`
-    (for all the bad files together) and leaves the database as it was.
+    (for all the bad files together) and leaves the database as it was. A file is published only when
+    no version of its e-service ever held exactly its content, so what communicators changed in the
+    studio since is not overwritten by an unchanged file.
     """
-    definitions: list[FormDefinition] = []
+    definitions: list[tuple[Path, FormDefinition]] = []
     problems: list[tuple[str, str]] = []
     for path in sorted(paths):
         try:
-            definitions.append(load_file(path))
+            definitions.append((path, load_file(path)))
         except DefinitionError as error:
             problems.extend((f"{error.source}: {where}", message) for where, message in error.problems)
-    slugs = [definition.slug for definition in definitions]
+    slugs = [definition.slug for _path, definition in definitions]
     for slug in {s for s in slugs if slugs.count(s) > 1}:
         problems.append(("slug", f"{slug!r} is used by more than one file"))
     if problems:
         raise DefinitionError("forms", problems)
     report = LoadReport([], [], [])
-    for definition in definitions:
-        outcome = publish_definition(session, definition, now)
-        {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}[outcome].append(
-            definition.slug
+    for path, definition in definitions:
+        eservice = studio.find(session, definition.slug)
+        if eservice is not None and studio.ever_had(eservice, definition_sha256(definition.data)):
+            report.unchanged.append(definition.slug)
+            continue
+        if eservice is not None and studio.draft_of(eservice) is not None:
+            report.kept.append(definition.slug)
+            continue
+        draft = studio.import_definition(
+            session,
+            definition.data,
+            str(path.name),
+            actor=None,
+            now=now,
+            allowed_units=None,
+            origin=studio.FILE,
+            actor_label="forms load",
         )
+        studio.publish(session, draft.eservice, None, now, actor_label="forms load")
+        (report.updated if eservice is not None else report.created).append(definition.slug)
     return report
 
 
-def _unit(session: Session, definition: FormDefinition) -> Unit:
-    data = definition.data["unit"]
-    unit = session.scalar(select(Unit).where(Unit.key == data["key"]))
-    if unit is None:
-        unit = Unit(key=data["key"], name=dict(data["name"]))
-        session.add(unit)
-    return unit
-
-
-def publish_definition(session: Session, definition: FormDefinition, now: datetime) -> str:
-    """Publish ``definition`` as its e-service's newest version; ``created``, ``updated`` or ``unchanged``."""
-    digest = definition_sha256(definition.data)
-    eservice = session.scalar(select(EService).where(EService.slug == definition.slug))
-    if eservice is None:
-        eservice = EService(slug=definition.slug, unit=_unit(session, definition), created_at=now)
-        session.add(eservice)
-        outcome = "created"
-    else:
-        current = published_version(session, eservice)
-        if current is not None and current.definition_sha256 == digest:
-            return "unchanged"
-        eservice.unit = _unit(session, definition)
-        outcome = "updated"
-    for version in eservice.versions:
-        if version.status == FormVersion.PUBLISHED:
-            version.status = FormVersion.RETIRED
-    number = max((v.number for v in eservice.versions), default=0) + 1
-    eservice.versions.append(
-        FormVersion(
-            number=number,
-            status=FormVersion.PUBLISHED,
-            definition=dict(definition.data),
-            definition_sha256=digest,
-            created_at=now,
-            published_at=now,
-        )
-    )
-    session.flush()
-    return outcome
-
-
-def published_version(session: Session, eservice: EService) -> FormVersion | None:
-    """The version residents fill in now; None when the e-service is closed or was never published."""
-    if eservice.closed_at is not None:
+def published_version(session: Session, eservice: EService, today: date | None = None) -> FormVersion | None:
+    """The version residents fill in now; None when the e-service is closed, archived, was never published
+    or (given ``today``) is outside its open period."""
+    if eservice.closed_at is not None or eservice.archived_at is not None:
+        return None
+    if today is not None and not studio.is_open(eservice, today):
         return None
     return session.scalar(
         select(FormVersion)
@@ -129,25 +105,58 @@ class CatalogEntry:
     definition: FormDefinition
 
 
-def catalog(session: Session) -> list[CatalogEntry]:
-    """Every open e-service with a published version."""
+def catalog(session: Session, today: date | None = None) -> list[CatalogEntry]:
+    """Every open e-service with a published version (and, given ``today``, within its open period)."""
     rows = session.execute(
         select(EService, FormVersion)
         .join(FormVersion, FormVersion.eservice_id == EService.id)
-        .where(FormVersion.status == FormVersion.PUBLISHED, EService.closed_at.is_(None))
+        .where(
+            FormVersion.status == FormVersion.PUBLISHED, EService.closed_at.is_(None), EService.archived_at.is_(None)
+        )
         .order_by(EService.slug)
     ).all()
-    return [CatalogEntry(eservice, version, definition_of(version)) for eservice, version in rows]
+    return [
+        CatalogEntry(eservice, version, definition_of(version))
+        for eservice, version in rows
+        if today is None or studio.is_open(eservice, today)
+    ]
 
 
-def find_published(session: Session, slug: str) -> CatalogEntry | None:
+def find_published(session: Session, slug: str, today: date | None = None) -> CatalogEntry | None:
     eservice = session.scalar(select(EService).where(EService.slug == slug))
     if eservice is None:
         return None
-    version = published_version(session, eservice)
+    version = published_version(session, eservice, today)
     if version is None:
         return None
     return CatalogEntry(eservice, version, definition_of(version))
+
+
+@dataclass(frozen=True)
+class ClosedNotice:
+    """What a resident reads on the page of a published e-service that does not take cases now."""
+
+    definition: FormDefinition
+    message: Mapping[str, str] | None
+    open_from: date | None
+    open_until: date | None
+
+
+def closed_notice(session: Session, slug: str, today: date) -> ClosedNotice | None:
+    """The notice for a closed, or out of season, e-service; None when there is nothing to show (unpublished,
+    archived, unknown)."""
+    eservice = session.scalar(select(EService).where(EService.slug == slug))
+    if eservice is None or eservice.archived_at is not None:
+        return None
+    version = session.scalar(
+        select(FormVersion)
+        .where(FormVersion.eservice_id == eservice.id, FormVersion.status == FormVersion.PUBLISHED)
+        .limit(1)
+    )
+    if version is None or studio.is_open(eservice, today):
+        return None
+    upcoming = eservice.open_from if eservice.open_from is not None and today < eservice.open_from else None
+    return ClosedNotice(definition_of(version), eservice.closed_message, upcoming, eservice.open_until)
 
 
 def search(entries: Sequence[CatalogEntry], query: str, locale: str) -> list[CatalogEntry]:

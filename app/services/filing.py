@@ -71,22 +71,6 @@ def find_draft(session: Session, token: str, now: datetime) -> Draft | None:
     return draft
 
 
-def follow_current_version(session: Session, draft: Draft, published: FormVersion) -> bool:
-    """Move a draft of a retired version to the published one, keeping the answers that still fit.
-
-    Returns True when the draft moved. Answers to questions that no longer exist are dropped; the rest
-    are checked again at submission, like every answer.
-    """
-    if draft.form_version_id == published.id or draft.submission_id is not None:
-        return False
-    definition = definition_of(published)
-    draft.answers = {name: value for name, value in draft.answers.items() if name in definition.fields}
-    draft.form_version = published
-    draft.form_version_id = published.id
-    draft.reached = 0
-    return True
-
-
 def save_page(session: Session, draft: Draft, result: PageResult, page_fields: list[str], now: datetime) -> None:
     """Store one page's accepted values (and new files); answers of the page's fields not given are cleared.
 

@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, option_label, register
+from eservices.problems import Problem
 
 
 def check_widget(spec: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
     """A problem when ``widget`` is set to something other than one of ``allowed``."""
     if "widget" in spec and spec["widget"] not in allowed:
-        return [(f"{path}.widget", "must be one of: " + ", ".join(allowed))]
+        return [(f"{path}.widget", Problem("bad_setting", "must be one of: " + ", ".join(allowed)))]
     return []
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
+from eservices.problems import Problem
 from eservices.text import N_
 
 TICKED = "yes"
@@ -20,9 +21,9 @@ class Consent(FieldType):
 
     def check(self, spec: Mapping[str, Any], path: str) -> list[tuple[str, str]]:
         if not isinstance(spec.get("notice"), Mapping) or not spec["notice"].get("sv"):
-            return [(f"{path}.notice", "is required, with Swedish text (sv)")]
+            return [(f"{path}.notice", Problem("swedish_required", "is required, with Swedish text (sv)"))]
         if spec.get("required") is False:
-            return [(f"{path}.required", "a consent box is always required")]
+            return [(f"{path}.required", Problem("bad_setting", "a consent box is always required"))]
         return []
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 from babel.dates import format_date
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
+from eservices.problems import Problem
 from eservices.text import ascii_digits, format_locale
 
 RELATIVE = re.compile(r"^today(?:([+-])([0-9]{1,5}))?$")
@@ -68,12 +69,14 @@ class Date(FieldType):
         problems = []
         for key in ("min", "max"):
             if key in spec and resolve_limit(spec[key], date(2000, 1, 1)) is None:
-                problems.append((f"{path}.{key}", "must be YYYY-MM-DD, today, today+N or today-N"))
+                problems.append(
+                    (f"{path}.{key}", Problem("bad_date_limit", "must be YYYY-MM-DD, today, today+N or today-N"))
+                )
         if not problems and "min" in spec and "max" in spec:
             # Relative limits move together, so comparing them on any one day is enough.
             day = date(2000, 1, 1)
             if resolve_limit(spec["min"], day) > resolve_limit(spec["max"], day):  # type: ignore[operator]
-                problems.append((f"{path}.min", "is later than max"))
+                problems.append((f"{path}.min", Problem("min_above_max", "is later than max")))
         return problems
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:

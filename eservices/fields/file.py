@@ -15,6 +15,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, Upload, register
+from eservices.problems import Problem
 from eservices.text import format_locale
 
 #: kind -> (MIME type, test on the first bytes)
@@ -74,10 +75,12 @@ class File(FieldType):
             or not accept
             or any(not isinstance(kind, str) or kind not in KINDS for kind in accept)
         ):
-            problems.append((f"{path}.accept", "must list kinds among: " + ", ".join(KINDS)))
+            problems.append((f"{path}.accept", Problem("bad_setting", "must list kinds among: " + ", ".join(KINDS))))
         size = spec.get("max_size_mb", DEFAULT_MAX_MB)
         if not isinstance(size, int | float) or isinstance(size, bool) or not 0 < size <= 50:
-            problems.append((f"{path}.max_size_mb", "must be a number above 0 and at most 50"))
+            problems.append(
+                (f"{path}.max_size_mb", Problem("bad_file_size", "must be a number above 0 and at most 50"))
+            )
         return problems
 
     def accepted(self, spec: Mapping[str, Any]) -> list[str]:

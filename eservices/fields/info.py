@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eservices.fields.base import FieldType, register
+from eservices.problems import Problem
 
 
 @register
@@ -17,7 +18,7 @@ class Information(FieldType):
     def check(self, spec: Mapping[str, Any], path: str) -> list[tuple[str, str]]:
         problems = []
         if not isinstance(spec.get("text"), Mapping) or not spec["text"].get("sv"):
-            problems.append((f"{path}.text", "is required, with Swedish text (sv)"))
+            problems.append((f"{path}.text", Problem("swedish_required", "is required, with Swedish text (sv)")))
         if spec.get("style", "plain") not in ("plain", "important"):
-            problems.append((f"{path}.style", "must be plain or important"))
+            problems.append((f"{path}.style", Problem("bad_setting", "must be plain or important")))
         return problems

@@ -7,6 +7,7 @@ from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, option_label, register
 from eservices.fields.choice import option_values
+from eservices.problems import Problem
 
 
 @register
@@ -20,15 +21,20 @@ class MultipleChoice(FieldType):
         problems = []
         for key in ("min_choices", "max_choices"):
             if key in spec and (not isinstance(spec[key], int) or isinstance(spec[key], bool) or spec[key] < 1):
-                problems.append((f"{path}.{key}", "must be a whole number of at least 1"))
+                problems.append((f"{path}.{key}", Problem("bad_count", "must be a whole number of at least 1")))
         if problems:
             return problems
         options = len(spec.get("options") or ())
         fewest, most = spec.get("min_choices", 0), spec.get("max_choices", options)
         if fewest > most:
-            problems.append((f"{path}.min_choices", "is greater than max_choices"))
+            problems.append((f"{path}.min_choices", Problem("min_above_max", "is greater than max_choices")))
         elif fewest > options:
-            problems.append((f"{path}.min_choices", f"asks for more boxes than the {options} options"))
+            problems.append(
+                (
+                    f"{path}.min_choices",
+                    Problem("too_few_options", f"asks for more boxes than the {options} options", count=options),
+                )
+            )
         return problems
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
+from eservices.problems import Problem
 from eservices.text import ascii_digits, format_locale, localize
 
 # Thin and non-breaking spaces are what Swedish number formatting (and copy-paste from it) produces.
@@ -55,12 +56,12 @@ class Number(FieldType):
         problems = []
         for key in ("min", "max"):
             if key in spec and _decimal(spec[key]) is None:
-                problems.append((f"{path}.{key}", "must be a number"))
+                problems.append((f"{path}.{key}", Problem("not_a_number", "must be a number")))
         if not problems and "min" in spec and "max" in spec and _decimal(spec["min"]) > _decimal(spec["max"]):  # type: ignore[operator]
-            problems.append((f"{path}.min", "is greater than max"))
+            problems.append((f"{path}.min", Problem("min_above_max", "is greater than max")))
         decimals = spec.get("decimals", 0)
         if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 6:
-            problems.append((f"{path}.decimals", "must be a whole number from 0 to 6"))
+            problems.append((f"{path}.decimals", Problem("bad_decimals", "must be a whole number from 0 to 6")))
         return problems
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, Gettext, register
+from eservices.problems import Problem
 from eservices.text import ascii_digits
 
 PATTERN = re.compile(r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$")
@@ -89,7 +90,7 @@ class Personnummer(FieldType):
 
     def check(self, spec: Mapping[str, Any], path: str) -> list[tuple[str, str]]:
         if "samordningsnummer" in spec and not isinstance(spec["samordningsnummer"], bool):
-            return [(f"{path}.samordningsnummer", "must be true or false")]
+            return [(f"{path}.samordningsnummer", Problem("not_boolean", "must be true or false"))]
         return []
 
     def parse(self, spec: Mapping[str, Any], raw: Sequence[str], ctx: Context) -> Any:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eservices.fields.base import Context, FieldError, FieldType, register
+from eservices.problems import Problem
 
 DEFAULT_MAX_LENGTH = 200
 
@@ -15,9 +16,9 @@ def check_length_settings(spec: Mapping[str, Any], path: str) -> list[tuple[str,
     problems = []
     for key in ("min_length", "max_length"):
         if key in spec and (not isinstance(spec[key], int) or isinstance(spec[key], bool) or spec[key] < 1):
-            problems.append((f"{path}.{key}", "must be a whole number of at least 1"))
+            problems.append((f"{path}.{key}", Problem("bad_count", "must be a whole number of at least 1")))
     if not problems and spec.get("min_length", 0) > spec.get("max_length", 10**9):
-        problems.append((f"{path}.min_length", "is greater than max_length"))
+        problems.append((f"{path}.min_length", Problem("min_above_max", "is greater than max_length")))
     return problems
 
 

@@ -1287,8 +1287,9 @@ JUNK_VALUES = evenly(
 def answers_of_any_version(draw: Draw, definition: FormDefinition) -> dict[str, Any]:
     """Stored answers, some kept from an older version of the form in which a question had another type.
 
-    ``follow_current_version`` keeps every answer whose field name still exists and leaves it to
-    ``validate_answers`` to check them again, so any stored shape can meet any field here.
+    Drafts keep the version they were started on, but answers stored by an older release of the code
+    or crafted rows can still hold any shape; ``validate_answers`` checks them again, so any stored
+    shape can meet any field here.
     """
     answers = draw(stored_answers(definition))
     for name in definition.fields:

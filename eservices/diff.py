@@ -1,0 +1,140 @@
+"""What changed between two versions of a form, in terms a communicator uses: pages and questions
+added, removed, moved or changed, and which of their settings changed from what to what.
+
+Pages are matched by ``key`` and fields by ``name``: those are what answers are stored under, so a
+question whose label was rewritten is the same question changed, while a renamed one is another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from eservices.text import FALLBACK
+
+#: Top-level keys compared, in the order they are reported.
+FORM_KEYS = (
+    "title",
+    "description",
+    "category",
+    "keywords",
+    "unit",
+    "anonymous",
+    "contact",
+    "next_steps",
+    "easy_read",
+    "retention_years",
+)
+PAGE_KEYS = ("title", "intro", "show_when")
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One setting that changed: ``key`` (label, required, options, ...), as text before and after."""
+
+    key: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """``kind`` is added, removed, changed or moved; ``what`` is form, page or field."""
+
+    kind: str
+    what: str
+    name: str
+    label: str
+    details: list[Detail] = field(default_factory=list)
+
+
+def show(value: Any) -> str:
+    """A setting's value as a short text: Swedish for localized text, others named, lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        if "field" in value:  # a condition
+            wanted = value.get("in", [value.get("equals")])
+            return f"{value['field']} = " + " | ".join(str(v) for v in wanted)
+        if "key" in value and "name" in value:  # the unit
+            return str(value["key"])
+        if FALLBACK in value:
+            translations = sorted(code for code in value if code != FALLBACK)
+            return str(value[FALLBACK]) + (f" [{', '.join(translations)}]" if translations else "")
+        return ", ".join(f"{code}: {show(text)}" for code, text in value.items())
+    if isinstance(value, list):
+        return ", ".join(show(item) for item in value)
+    return str(value)
+
+
+def _options(value: Any) -> str:
+    return ", ".join(f"{option.get('value')} ({show(option.get('label'))})" for option in value or ())
+
+
+def _details(before: Mapping[str, Any], after: Mapping[str, Any], keys: list[str]) -> list[Detail]:
+    details = []
+    for key in keys:
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            text = _options if key == "options" else show
+            details.append(Detail(key, text(old), text(new)))
+    return details
+
+
+def _fields(data: Mapping[str, Any]) -> dict[str, tuple[str, int, Mapping[str, Any]]]:
+    """Each field by name: the key of its page, its position on it, its spec."""
+    found = {}
+    for page in data.get("pages") or ():
+        for position, item in enumerate(page.get("fields") or ()):
+            found[item["name"]] = (page["key"], position, item)
+    return found
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
+    """The changes that turn the plain definition ``before`` into ``after``, form first, then pages, then fields."""
+    changes: list[Change] = []
+    details = _details(before, after, list(FORM_KEYS))
+    if details:
+        changes.append(Change("changed", "form", str(after.get("slug")), show(after.get("title")), details))
+
+    old_pages = {page["key"]: (i, page) for i, page in enumerate(before.get("pages") or ())}
+    new_pages = {page["key"]: (i, page) for i, page in enumerate(after.get("pages") or ())}
+    for key, (position, page) in new_pages.items():
+        label = show(page.get("title"))
+        if key not in old_pages:
+            changes.append(Change("added", "page", key, label))
+            continue
+        old_position, old_page = old_pages[key]
+        details = _details(old_page, page, list(PAGE_KEYS))
+        if old_position != position:
+            details.insert(0, Detail("position", str(old_position + 1), str(position + 1)))
+        if details:
+            changes.append(Change("changed", "page", key, label, details))
+    for key, (_position, page) in old_pages.items():
+        if key not in new_pages:
+            changes.append(Change("removed", "page", key, show(page.get("title"))))
+
+    old_fields, new_fields = _fields(before), _fields(after)
+    for name, (page_key, position, spec) in new_fields.items():
+        label = show(spec.get("label")) or name
+        if name not in old_fields:
+            changes.append(Change("added", "field", name, label, [Detail("page", "", page_key)]))
+            continue
+        old_page_key, old_position, old_spec = old_fields[name]
+        keys = sorted(set(spec) | set(old_spec) - {"name"}, key=lambda k: (k not in ("type", "label"), k))
+        details = _details(old_spec, spec, keys)
+        if old_page_key != page_key:
+            details.insert(0, Detail("page", old_page_key, page_key))
+        elif old_position != position:
+            details.insert(0, Detail("position", str(old_position + 1), str(position + 1)))
+        if details:
+            changes.append(Change("changed", "field", name, label, details))
+    for name, (page_key, _position, spec) in old_fields.items():
+        if name not in new_fields:
+            changes.append(
+                Change("removed", "field", name, show(spec.get("label")) or name, [Detail("page", page_key, "")])
+            )
+    return changes

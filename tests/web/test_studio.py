@@ -1,0 +1,511 @@
+"""The studio as communicators use it: build an e-service from nothing, translate, preview, publish, change
+and republish it; what residents and earlier cases see; who may do what; bad input and two editors."""
+
+from __future__ import annotations
+
+import html as html_module
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, EService, FormVersion, Submission
+from app.services import studio
+from conftest import reread
+from eservices.fields import REGISTRY
+from eservices.schema import load_file
+
+ROOT = Path(__file__).resolve().parents[2]
+SLUG = "ansokan-om-lekplats"
+
+
+def revision(html: str) -> str:
+    found = re.search(r'name="revision" value="(\d+)"', html)
+    assert found, "the page has no revision field"
+    return found.group(1)
+
+
+def flash_text(html: str) -> str:
+    found = re.search(r'<div class="notification" role="status">(.*?)</div>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
+
+
+def problems_on(html: str) -> list[str]:
+    block = re.search(r'<div class="problems" id="problems">(.*?)</div>', html, re.S)
+    if not block:
+        return []
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
+        for item in re.findall(r"<li>(.*?)</li>", block.group(1), re.S)
+    ]
+
+
+class Studio:
+    """A communicator in the studio: helpers that press the studio's buttons."""
+
+    def __init__(self, staff: Any, slug: str = SLUG) -> None:
+        self.staff = staff
+        self.slug = slug
+
+    def overview(self) -> str:
+        self.staff.get(f"/studio/e/{self.slug}")
+        assert self.staff.page.status_code == 200
+        return self.staff.html
+
+    def op(self, op: str, **extra: str) -> Any:
+        html = self.overview()
+        return self.staff.post(f"/studio/e/{self.slug}/structure", {"op": op, "revision": revision(html), **extra})
+
+    def add_field(self, page: str, type_name: str, label: str) -> str:
+        self.op(f"add_field:{page}", **{f"type-{page}": type_name, f"label-{page}": label})
+        assert self.staff.page.status_code == 200
+        assert "/fields/" in self.staff.url, flash_text(self.staff.html)
+        return self.staff.url.rsplit("/", 1)[1]
+
+    def edit_field(self, field_name: str, **data: Any) -> Any:
+        name = field_name
+        self.staff.get(f"/studio/e/{self.slug}/fields/{name}")
+        html = self.staff.html
+        form: dict[str, Any] = {"revision": revision(html), "name": name, "then": "back"}
+        # keep what the form shows unless told otherwise
+        for key in ("label", "help"):
+            found = re.search(rf'id="{key}" name="{key}"[^>]*value="([^"]*)"', html) or re.search(
+                rf'id="{key}" name="{key}"[^>]*>([^<]*)</textarea>', html
+            )
+            if found:
+                form[key] = html_module.unescape(found.group(1))
+        type_found = re.search(
+            r'<select class="select" id="type" name="type"[^>]*>.*?<option value="(\w+)" selected', html, re.S
+        )
+        form["type"] = type_found.group(1) if type_found else "text"
+        if 'id="required"' in html and re.search(r'id="required" name="required" value="yes" checked', html):
+            form["required"] = "yes"
+        count = re.search(r'name="option_count" value="(\d+)"', html)
+        if count:
+            form["option_count"] = count.group(1)
+            for index in range(int(count.group(1))):
+                form[f"option-{index}-value"] = re.search(rf'name="option-{index}-value" value="([^"]*)"', html).group(
+                    1
+                )
+                form[f"option-{index}-label"] = re.search(rf'name="option-{index}-label" value="([^"]*)"', html).group(
+                    1
+                )
+                form[f"option-{index}-order"] = str(index + 1)
+        form.update(data)
+        return self.staff.post(f"/studio/e/{self.slug}/fields/{name}", form)
+
+    def publish(self) -> Any:
+        html = self.overview()
+        return self.staff.post(f"/studio/e/{self.slug}/publish", {"revision": revision(html)})
+
+
+@pytest.fixture
+def communicator(login_as: Any) -> Studio:
+    return Studio(login_as("communicator", "kommunledning", name="Kim Kommunikatör"))
+
+
+def create(studio_client: Studio, title: str = "Ansökan om lekplats", slug: str = SLUG) -> None:
+    staff = studio_client.staff
+    staff.get("/studio/new")
+    unit = re.search(r'<option value="(\d+)">Kommunledningsförvaltningen', staff.html).group(1)
+    staff.post("/studio/new", {"title": title, "slug": slug, "unit": unit})
+    assert staff.url == f"/studio/e/{slug}", flash_text(staff.html)
+
+
+def build_every_type(s: Studio) -> dict[str, str]:
+    """A form with one question of every type, a condition, and the texts it needs; returns type -> name."""
+    names = {}
+    s.op("add_page", page_title="Kontakt")
+    for type_name in REGISTRY:
+        page = "sida_1" if type_name not in ("email", "phone", "postnummer") else "kontakt"
+        names[type_name] = s.add_field(page, type_name, f"Fråga av typen {type_name}")
+    s.edit_field(names["choice"], **{"option-0-label": "Gungor", "option-1-label": "Rutschkana", "option_count": "0"})
+    s.edit_field(names["multichoice"], **{"option-0-label": "Sand", "option-1-label": "Gräs", "option_count": "0"})
+    s.edit_field(names["consent"], **{"setting-notice": "Vi sparar dina uppgifter i två år."})
+    s.edit_field(names["info"], **{"setting-text": "Läs detta först.", "setting-style": "important"})
+    s.edit_field(names["file"], required="")
+    s.edit_field(names["email"], show_when=f"{names['yesno']}=yes")
+    assert s.staff.page.status_code == 200, "the condition was not saved"
+    return names
+
+
+def test_a_communicator_builds_translates_previews_publishes_and_a_resident_files_it(
+    app: Flask, db: Session, communicator: Studio, resident: Any
+) -> None:
+    s = communicator
+    create(s)
+    html = s.overview()
+    assert "Draft, never published" in html or "Utkast" in html
+    # A new e-service has problems to put right, each named where it is.
+    listed = problems_on(html)
+    assert any("Sida 1" in p and "no questions" in p.lower() or "inga frågor" in p.lower() for p in listed), listed
+
+    names = build_every_type(s)
+    s.staff.get(f"/studio/e/{SLUG}/settings")
+    settings_page = s.staff.html
+    s.staff.post(
+        f"/studio/e/{SLUG}/settings",
+        {
+            "revision": revision(settings_page),
+            "title": "Ansökan om lekplats",
+            "description": "Ansök om en ny lekplats i ditt område.",
+            "category": "Bygga, bo och miljö",
+            "keywords": "gunga, lek",
+            "unit": "kommunledning",
+            "contact": "Kommunledningsförvaltningen, 0555-420 00",
+            "next_steps": "Vi svarar inom fyra veckor.",
+            "retention": "2",
+            "easy_read": "",
+        },
+    )
+    assert problems_on(s.overview()) == []
+
+    # Translate everything into English, side by side with the Swedish.
+    s.staff.get(f"/studio/e/{SLUG}/translate/en")
+    page = s.staff.html
+    assert "not translated" in page
+    paths = re.findall(r'name="t-([^"]+)"', page)
+    assert "title" in paths and any(p.endswith(".options[1].label") for p in paths)
+    data = {f"t-{path}": f"EN {path}" for path in paths}
+    data["t-title"] = "Application for a playground"
+    s.staff.post(f"/studio/e/{SLUG}/translate/en", {"revision": revision(page), **data})
+    assert "Every text is translated." in s.staff.html
+    assert re.search(r"English</a>:\s*complete", s.overview())
+
+    # Preview in English: the same pages residents get, with validation, and nothing filed.
+    s.staff.get(f"/studio/e/{SLUG}/preview?lang=en")
+    assert "Preview." in s.staff.html and "Application for a playground" in s.staff.html
+    s.staff.post(f"/studio/e/{SLUG}/preview/start")
+    assert s.staff.url.endswith("/preview/page/1")
+    s.staff.answer({})
+    assert s.staff.page.status_code == 200 and "error-summary" in s.staff.html  # validation, as for residents
+    cases_before = db.scalar(select(Submission.id).limit(1))
+    assert cases_before is None
+
+    published = s.publish()
+    assert "Version 1 is published" in flash_text(published.get_data(as_text=True))
+    reread(db)
+    version = db.scalar(select(FormVersion).join(EService).where(EService.slug == SLUG))
+    assert version is not None and version.status == "published" and version.published_by_id == s.staff.user.id
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "eservice_published")) is not None
+
+    # A resident finds it in the catalog and files it.
+    resident.get("/?q=lekplats")
+    assert f"/e/{SLUG}" in resident.html
+    resident.start(SLUG)
+    answers = {
+        names["text"]: "Anna",
+        names["yesno"]: "yes",
+        names["textarea"]: "En lekplats med gungor.",
+        names["choice"]: "gungor",
+        names["multichoice"]: ["sand"],
+        names["date"]: "2027-01-02",
+        names["number"]: "3",
+        names["personnummer"]: "19121212-1212",
+        names["consent"]: "yes",
+    }
+    resident.answer(answers)
+    assert resident.url.endswith("/page/2"), re.findall(r'id="field-(\w+)-error"', resident.html)
+    resident.answer({names["email"]: "anna@example.se", names["phone"]: "070-123 45 67", names["postnummer"]: "664 30"})
+    assert resident.url.endswith("/review")
+    resident.submit()
+    case = db.scalar(select(Submission).join(EService).where(EService.slug == SLUG))
+    assert case is not None and case.form_version_id == version.id
+
+
+def test_republishing_keeps_earlier_cases_and_residents_who_started_on_the_old_version(
+    app: Flask, db: Session, communicator: Studio, resident: Any, login_as: Any
+) -> None:
+    s = communicator
+    create(s)
+    first = s.add_field("sida_1", "text", "Var ska lekplatsen ligga?")
+    s.staff.get(f"/studio/e/{SLUG}/settings")
+    s.staff.post(
+        f"/studio/e/{SLUG}/settings",
+        {
+            "revision": revision(s.staff.html),
+            "title": "Ansökan om lekplats",
+            "description": "Ansök om en lekplats.",
+            "category": "Bygga, bo och miljö",
+            "unit": "kommunledning",
+        },
+    )
+    s.publish()
+    resident.start(SLUG)
+    resident.answer({first: "Vid skolan"})
+    resident.submit()
+    reread(db)
+    early = db.scalar(select(Submission).join(EService).where(EService.slug == SLUG))
+    assert early is not None
+
+    late = type(resident)(app.test_client())
+    late.start(SLUG)  # begins on version 1
+
+    # A new draft from the published version: the question is rewritten and another added.
+    s.staff.get(f"/studio/e/{SLUG}")
+    s.staff.post(f"/studio/e/{SLUG}/draft", {})
+    s.edit_field(first, label="Vilken plats gäller det?")
+    second = s.add_field("sida_1", "textarea", "Varför behövs den?")
+    s.edit_field(second, required="")
+    s.staff.get(f"/studio/e/{SLUG}/versions?from=1&to=draft")
+    changes = s.staff.html
+    assert "Vid skolan" not in changes
+    assert "Var ska lekplatsen ligga?" in changes and "Vilken plats gäller det?" in changes and "added" in changes
+    assert "Version 2 is published" in flash_text(s.publish().get_data(as_text=True))
+
+    # The resident who started on version 1 finishes on it.
+    late.answer({first: "Vid kyrkan"})
+    late.submit()
+    reread(db)
+    cases = db.scalars(select(Submission).join(EService).where(EService.slug == SLUG).order_by(Submission.id)).all()
+    versions = {v.number: v.id for v in db.scalars(select(FormVersion).join(EService).where(EService.slug == SLUG))}
+    assert [c.form_version_id for c in cases] == [versions[1], versions[1]]
+    # The earlier case still shows the earlier question to the handläggare.
+    officer = login_as("staff", "kommunledning")
+    officer.get(f"/staff/cases/{early.reference}")
+    assert "Var ska lekplatsen ligga?" in officer.html and "Vilken plats gäller det?" not in officer.html
+    # A new resident gets version 2.
+    resident2 = type(resident)(app.test_client())
+    resident2.start(SLUG)
+    assert "Vilken plats gäller det?" in resident2.html and "Varför behövs den?" in resident2.html
+
+
+def test_each_draft_problem_is_named_where_it_is_and_publishing_is_refused(
+    app: Flask, db: Session, communicator: Studio
+) -> None:
+    s = communicator
+    create(s)
+    choice = s.add_field("sida_1", "choice", "Vilken sorts lekplats?")
+    asks = s.add_field("sida_1", "yesno", "Vill du bli kontaktad?")
+    depends = s.add_field("sida_1", "email", "E-post")
+    s.edit_field(depends, show_when=f"{asks}=yes")
+    s.op("add_page", page_title="Tom sida")
+    s.op(f"field_remove:{asks}")  # the condition now points at a question that no longer exists
+    html = s.overview()
+    found = problems_on(html)
+    texts = " | ".join(found)
+    assert "Vilken sorts lekplats?" in texts and "Add at least one option." in texts  # choice with no options
+    assert f"looks at the question {asks}, which no longer comes before this one" in texts
+    assert "Page 2 “Tom sida”: The page has no questions." in texts
+    assert "About the e-service: Write the Swedish text." in texts  # description, category
+    # Each problem links to where it is put right, and is shown there too.
+    s.staff.get(f"/studio/e/{SLUG}/fields/{choice}")
+    assert "Add at least one option." in s.staff.html
+    response = s.publish()
+    reread(db)
+    assert "problems to put right before it can be published" in flash_text(response.get_data(as_text=True))
+    assert (
+        db.scalar(
+            select(FormVersion).where(FormVersion.status == "published").join(EService).where(EService.slug == SLUG)
+        )
+        is None
+    )
+    # A duplicate technical name is refused where it is typed.
+    other = s.add_field("sida_1", "text", "Namn")
+    s.edit_field(other, name=choice)
+    assert s.staff.page.status_code == 422 and "already has the technical name" in s.staff.html
+
+
+def test_two_communicators_editing_the_same_draft_the_later_is_told_and_loses_nothing(
+    app: Flask, db: Session, communicator: Studio, login_as: Any
+) -> None:
+    s = communicator
+    create(s)
+    name = s.add_field("sida_1", "text", "Namn")
+    other = Studio(login_as("communicator", "kommunledning", name="Olle Omvärld"))
+    s.staff.get(f"/studio/e/{SLUG}/fields/{name}")
+    stale = revision(s.staff.html)
+    other.edit_field(name, label="Ditt namn")
+    s.staff.post(
+        f"/studio/e/{SLUG}/fields/{name}",
+        {"revision": stale, "name": name, "type": "text", "label": "Förnamn och efternamn"},
+    )
+    assert s.staff.page.status_code == 409
+    assert "Olle Omvärld saved changes to the draft" in s.staff.html
+    assert 'value="Förnamn och efternamn"' in s.staff.html  # what was typed is still there
+    s.staff.post(
+        f"/studio/e/{SLUG}/fields/{name}",
+        {
+            "revision": revision(s.staff.html),
+            "name": name,
+            "type": "text",
+            "label": "Förnamn och efternamn",
+            "then": "back",
+        },
+    )
+    reread(db)
+    draft = studio.draft_of(db.scalar(select(EService).where(EService.slug == SLUG)))
+    assert draft.definition["pages"][0]["fields"][0]["label"]["sv"] == "Förnamn och efternamn"
+
+
+def test_crafted_posts_are_refused_or_harmless(app: Flask, db: Session, communicator: Studio, resident: Any) -> None:
+    s = communicator
+    create(s)
+    html = s.overview()
+    s.staff.post(
+        f"/studio/e/{SLUG}/structure",
+        {"op": "add_field:sida_1", "type-sida_1": "script", "label-sida_1": "x", "revision": revision(html)},
+    )
+    assert "Choose a type of question." in flash_text(s.staff.html)
+    name = s.add_field("sida_1", "text", '<script>alert("x")</script>')
+    s.edit_field(name, type="bogus")  # unknown type: the form keeps the old one
+    s.edit_field(name, show_when=f"{name}=yes")  # a condition on itself (a loop) is not offered
+    assert s.staff.page.status_code == 422 and "Choose one of the conditions offered." in s.staff.html
+    s.overview()
+    assert "<script>alert" not in s.staff.html, s.staff.html[s.staff.html.index("<script>alert") - 300 :][:500]
+    assert "&lt;script&gt;" in s.staff.html
+    # A form with 10,000 questions cannot be made: neither by import nor by adding.
+    huge = {
+        "slug": "jatte",
+        "title": "Jätte",
+        "description": "x",
+        "category": "x",
+        "unit": {"key": "kommunledning", "name": "Kommunledningsförvaltningen"},
+        "pages": [
+            {
+                "key": "p",
+                "title": "P",
+                "fields": [{"name": f"f{i}", "type": "text", "label": "x"} for i in range(10000)],
+            }
+        ],
+    }
+    s.staff.get("/studio/import")
+    s.staff.post("/studio/import", {"file": (io.BytesIO(yaml.safe_dump(huge).encode()), "jatte.yaml")})
+    assert s.staff.page.status_code == 422 and "at most 400" in s.staff.html
+    assert db.scalar(select(EService).where(EService.slug == "jatte")) is None
+
+
+def test_access_only_communicators_of_the_unit_edit_staff_preview_residents_see_published(
+    app: Flask, db: Session, communicator: Studio, login_as: Any, client: Any
+) -> None:
+    create(communicator)
+    communicator.add_field("sida_1", "text", "Namn")
+    outsider = login_as("communicator", "samhallsbyggnad")
+    outsider.get(f"/studio/e/{SLUG}")
+    assert outsider.page.status_code == 404
+    officer = login_as("staff", "kommunledning")
+    officer.get(f"/studio/e/{SLUG}/preview")
+    assert officer.page.status_code == 200
+    officer.get(f"/studio/e/{SLUG}/settings")
+    assert officer.page.status_code == 403
+    other_officer = login_as("staff", "samhallsbyggnad")
+    other_officer.get(f"/studio/e/{SLUG}/preview")
+    assert other_officer.page.status_code == 404
+    assert client.get(f"/e/{SLUG}").status_code == 404  # a draft is not shown to residents
+    assert client.get("/studio/").status_code == 302  # to sign in
+
+
+def test_close_with_a_message_and_an_open_period_then_archive(
+    app: Flask, db: Session, communicator: Studio, resident: Any
+) -> None:
+    s = Studio(communicator.staff, "uppehall-i-sophamtning")
+    s.staff.get("/studio/e/uppehall-i-sophamtning/opening")
+    s.staff.post("/studio/e/uppehall-i-sophamtning/opening", {})
+    assert s.staff.page.status_code == 404 or s.staff.page.status_code == 200
+    # the communicator of kommunledning does not own samhällsbyggnad's e-services
+    assert s.staff.page.status_code == 404
+    s = Studio(communicator.staff, "synpunkter-och-klagomal")
+    s.staff.get("/studio/e/synpunkter-och-klagomal/opening")
+    s.staff.post(
+        "/studio/e/synpunkter-och-klagomal/opening",
+        {"closed": "yes", "message": "Stängt för underhåll till måndag.", "open_from": "", "open_until": ""},
+    )
+    resident.get("/e/synpunkter-och-klagomal")
+    assert "This e-service is closed right now" in resident.html or "stängd" in resident.html
+    assert "Stängt för underhåll till måndag." in resident.html
+    resident.get("/")
+    assert "/e/synpunkter-och-klagomal" not in resident.html
+    s.staff.get("/studio/e/synpunkter-och-klagomal/opening")
+    s.staff.post("/studio/e/synpunkter-och-klagomal/opening", {"open_from": "2099-05-01", "open_until": "2099-09-30"})
+    resident.get("/e/synpunkter-och-klagomal")
+    assert "opens on" in resident.html.lower() or "öppnar" in resident.html.lower()
+    s.staff.get("/studio/e/synpunkter-och-klagomal/opening")
+    s.staff.post("/studio/e/synpunkter-och-klagomal/opening", {"open_from": "2099-05-01", "open_until": "2099-04-01"})
+    assert s.staff.page.status_code == 422
+    s.staff.get("/studio/e/synpunkter-och-klagomal")
+    s.staff.post("/studio/e/synpunkter-och-klagomal/archive", {})
+    resident.get("/e/synpunkter-och-klagomal")
+    assert resident.page.status_code == 404
+    s.staff.get("/studio/")
+    assert "synpunkter-och-klagomal" not in s.staff.html
+    actions = set(db.scalars(select(AuditEvent.action)))
+    assert {"eservice_closed", "eservice_opened", "eservice_archived"} <= actions
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "forms").glob("*.yaml")), ids=lambda p: p.stem)
+def test_export_then_import_gives_the_identical_definition(app: Flask, db: Session, path: Path, login_as: Any) -> None:
+    slug = path.stem
+    admin = login_as("admin")
+    exported = admin.raw("GET", f"/studio/e/{slug}/export.yaml")
+    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    text = exported.get_data(as_text=True)
+    assert yaml.safe_load(text) == load_file(path).data
+    # Importing it back: a new draft identical to the published version, which is "no change".
+    admin.get("/studio/import")
+    admin.post("/studio/import", {"file": (io.BytesIO(text.encode()), f"{slug}.yaml")})
+    assert admin.page.status_code == 200, admin.html[admin.html.find("error-summary") :][:1500]
+    reread(db)
+    eservice = db.scalar(select(EService).where(EService.slug == slug))
+    draft, published = studio.draft_of(eservice), studio.published_of(eservice)
+    assert draft is not None and published is not None
+    assert draft.definition == published.definition and draft.definition_sha256 == published.definition_sha256
+
+
+def test_import_names_the_file_the_place_and_the_problem(app: Flask, db: Session, communicator: Studio) -> None:
+    broken = (
+        (ROOT / "forms" / "grumsinitiativ.yaml").read_text(encoding="utf-8").replace("type: textarea", "type: essay", 1)
+    )
+    broken = broken.replace("slug: grumsinitiativ", "slug: grumsinitiativ-kopia")
+    communicator.staff.get("/studio/import")
+    communicator.staff.post("/studio/import", {"file": (io.BytesIO(broken.encode()), "mitt-initiativ.yaml")})
+    html = communicator.staff.html
+    assert communicator.staff.page.status_code == 422
+    assert "mitt-initiativ.yaml" in html and re.search(r"pages\[\d\]\.fields\[\d\]\.type", html)
+    assert "There is no type of question called essay." in html
+
+
+def test_cli_import_and_export(app: Flask, db: Session, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["forms", "export", "grumsinitiativ"])
+    assert result.exit_code == 0 and yaml.safe_load(result.output)["slug"] == "grumsinitiativ"
+    data = yaml.safe_load(result.output)
+    data["slug"] = "grumsinitiativ-2"
+    target = tmp_path / "grumsinitiativ-2.yaml"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(args=["forms", "import", str(target), "--publish"])
+    assert result.exit_code == 0, result.output
+    reread(db)
+    assert studio.published_of(db.scalar(select(EService).where(EService.slug == "grumsinitiativ-2"))) is not None
+    target.write_text("slug: [", encoding="utf-8")
+    result = runner.invoke(args=["forms", "import", str(target)])
+    assert result.exit_code != 0 and "not valid YAML" in result.output
+
+
+def test_preview_sample_receipt_is_a_pdf_and_nothing_is_filed(app: Flask, db: Session, login_as: Any) -> None:
+    admin = login_as("admin")
+    slug = "synpunkter-och-klagomal"
+    admin.get(f"/studio/e/{slug}/preview")
+    admin.post(f"/studio/e/{slug}/preview/start")
+    # Walk the preview with sample-like answers until the review page.
+    admin.answer(
+        {"typ": "synpunkt", "omrade": "annat", "beskrivning": "Bänkarna i parken behöver målas.", "kontakt": "no"}
+    )
+    for _ in range(5):
+        if admin.url.endswith("/review"):
+            break
+        admin.answer({})
+    assert admin.url.endswith("/preview/review"), admin.html[:3000]
+    admin.post(data={"action": "submit"})
+    assert admin.url.endswith("/preview/done")
+    pdf = admin.raw("GET", f"/studio/e/{slug}/preview/receipt.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "GRU-0000-00000X" in text
+    assert db.scalar(select(Submission.id).limit(1)) is None
