@@ -125,7 +125,11 @@ def placed_problems(data: dict[str, Any]) -> list[dict[str, Any]]:
         found = PATH.match(path)
         entry: dict[str, Any] = {"path": path, "text": problem_text(message), "key": path.split(".")[-1]}
         if found is None:
-            entry.update(url=url_for("studio.settings", slug=slug), place=gettext("About the e-service"))
+            top = path.split(".")[0]
+            place = gettext("About the e-service")
+            if top in DIFF_KEYS:
+                place = gettext("About the e-service: %(part)s", part=DIFF_KEYS[top])
+            entry.update(url=url_for("studio.settings", slug=slug) + f"#{top}", place=place, key=top)
         else:
             page_index, field_index, rest = int(found.group(1)), found.group(2), found.group(3) or ""
             page = pages[page_index] if page_index < len(pages) else {}
@@ -165,7 +169,7 @@ def index() -> str:
         rows=rows,
         archived=archived,
         may_create=bool(studio.editable_unit_ids(session, user)),
-        languages=[code for code in _languages() if code != FALLBACK],
+        target_languages=[code for code in _languages() if code != FALLBACK],
         language_names=LANGUAGE_NAMES,
     )
 
@@ -879,7 +883,7 @@ def translate(slug: str, language: str) -> Response | str | tuple[str, int]:
         rows=rows,
         missing=missing,
         language_name=LANGUAGE_NAMES.get(language, language),
-        languages=[c for c in _languages() if c != FALLBACK],
+        target_languages=[c for c in _languages() if c != FALLBACK],
         language_names=LANGUAGE_NAMES,
         rtl=language in current_app.config.get("RTL_LANGUAGES", ("ar", "fa")),
     ), (409 if conflict else 200)

@@ -50,7 +50,7 @@ class Setting:
 
 
 AUTOCOMPLETE = (
-    ("", lazy_gettext("(none)")),
+    ("", lazy_gettext("(the default for this type of question)")),
     ("name", lazy_gettext("Full name")),
     ("given-name", lazy_gettext("First name")),
     ("family-name", lazy_gettext("Last name")),
@@ -111,12 +111,12 @@ SETTINGS: Mapping[str, tuple[Setting, ...]] = {
         Setting("decimals", lazy_gettext("Decimals allowed"), "int", lazy_gettext("0 for whole numbers.")),
         Setting("unit", lazy_gettext("Unit shown after the box"), "line", lazy_gettext("For example kr or m².")),
     ),
-    "email": (),
-    "phone": (),
+    "email": (_AUTOCOMPLETE,),
+    "phone": (_AUTOCOMPLETE,),
     "personnummer": (
         Setting("samordningsnummer", lazy_gettext("Also accept a co-ordination number (samordningsnummer)"), "flag"),
     ),
-    "postnummer": (),
+    "postnummer": (_AUTOCOMPLETE,),
     "file": (
         Setting("accept", lazy_gettext("Kinds of file allowed"), "kinds"),
         Setting(

@@ -180,7 +180,7 @@ def test_a_communicator_builds_translates_previews_publishes_and_a_resident_file
     data["t-title"] = "Application for a playground"
     s.staff.post(f"/studio/e/{SLUG}/translate/en", {"revision": revision(page), **data})
     assert "Every text is translated." in s.staff.html
-    assert re.search(r"English</a>:\s*complete", s.overview())
+    assert re.search(r"English</bdi></a>:\s*complete", s.overview())
 
     # Preview in English: the same pages residents get, with validation, and nothing filed.
     s.staff.get(f"/studio/e/{SLUG}/preview?lang=en")
@@ -265,7 +265,6 @@ def test_republishing_keeps_earlier_cases_and_residents_who_started_on_the_old_v
     assert "Version 2 is published" in flash_text(s.publish().get_data(as_text=True))
 
     # The resident who started on version 1 finishes on it.
-    late.get(late.url)
     late.answer({first: "Vid kyrkan"})
     late.submit()
     reread(db)
@@ -299,7 +298,7 @@ def test_each_draft_problem_is_named_where_it_is_and_publishing_is_refused(
     assert "Vilken sorts lekplats?" in texts and "Add at least one option." in texts  # choice with no options
     assert f"looks at the question {asks}, which no longer comes before this one" in texts
     assert "Page 2 “Tom sida”: The page has no questions." in texts
-    assert "About the e-service: Write the Swedish text." in texts  # description, category
+    assert "About the e-service: Description: Write the Swedish text." in texts  # description, category
     # Each problem links to where it is put right, and is shown there too.
     s.staff.get(f"/studio/e/{SLUG}/fields/{choice}")
     assert "Add at least one option." in s.staff.html
@@ -518,3 +517,11 @@ def test_preview_sample_receipt_is_a_pdf_and_nothing_is_filed(app: Flask, db: Se
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "GRU-0000-00000X" in text
     assert db.scalar(select(Submission.id).limit(1)) is None
+
+
+def test_every_field_type_and_every_setting_can_be_edited_in_the_studio() -> None:
+    from app.studio.texts import SETTINGS, TYPE_NAMES
+
+    assert set(TYPE_NAMES) == set(REGISTRY) == set(SETTINGS)
+    for name, field_type in REGISTRY.items():
+        assert {setting.key for setting in SETTINGS[name]} == set(field_type.settings), name
