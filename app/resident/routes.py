@@ -46,7 +46,7 @@ def _ttl() -> timedelta:
     return timedelta(days=current_app.config["DRAFT_TTL_DAYS"])
 
 
-def _translate(locale: str, message: str) -> str:
+def translate_to(locale: str, message: str) -> str:
     with force_locale(format_locale(locale)):
         return gettext(message)
 
@@ -346,7 +346,7 @@ def _submit(flow: Flow, draft: Draft) -> Response:
             draft,
             follow_token=follow_token,
             prefix=current_app.config["REFERENCE_PREFIX"],
-            translate=_translate,
+            translate=translate_to,
             now=_now(),
         )
     except filing.FormIncomplete as incomplete:

@@ -21,7 +21,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import EService, FormVersion, Unit, User
+from app.models import Draft, EService, FormVersion, Unit, User
 from app.services import accounts, audit
 from eservices.problems import Problem
 from eservices.schema import SLUG, DefinitionError, load_definition, missing_translations
@@ -286,6 +286,10 @@ def discard_draft(session: Session, eservice: EService, actor: User, now: dateti
         raise StudioError("no_draft")
     if not numbered(eservice):
         raise StudioError("only_draft")  # archive it instead: the e-service would be left with nothing
+    # Only previews fill in a draft version (residents get published ones); their answers go with it.
+    for previewed in session.scalars(select(Draft).where(Draft.form_version_id == draft.id)):
+        session.delete(previewed)
+    session.flush()
     eservice.versions.remove(draft)
     session.delete(draft)
     session.flush()

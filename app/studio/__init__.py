@@ -1,5 +1,5 @@
 """The studio: communicators build, translate, preview and publish e-services. Handläggare may look and
-preview; which e-services each person may edit is decided per unit in the routes (see ``_load``)."""
+preview; which e-services each person may edit is decided per unit in the routes (see ``load_eservice``)."""
 
 from flask import Blueprint
 

@@ -16,11 +16,11 @@ from app.db import get_session
 from app.i18n import current_language
 from app.models import Draft, EService, FormVersion
 from app.receipts import renderer
-from app.resident.routes import Flow, _translate, fill_page, show_review
+from app.resident.routes import Flow, fill_page, show_review, translate_to
 from app.services import filing, studio
 from app.services.eservices import CatalogEntry
 from app.studio import bp
-from app.studio.routes import _load, _now, _today, placed_problems
+from app.studio.routes import _now, _today, load_eservice, placed_problems
 from eservices.receipts import ReceiptContext
 from eservices.schema import DefinitionError, FormDefinition, load_definition
 from eservices.snapshot import build_snapshot
@@ -52,7 +52,7 @@ def _extra(found: EService) -> dict[str, Any]:
 
 
 def _loaded(slug: str) -> tuple[CatalogEntry, Draft, FormDefinition] | Response:
-    found = _load(slug)
+    found = load_eservice(slug)
     version = _version(found)
     definition = _definition(version) if version is not None else None
     if version is None or definition is None:
@@ -67,7 +67,7 @@ def _loaded(slug: str) -> tuple[CatalogEntry, Draft, FormDefinition] | Response:
 
 @bp.get("/e/<slug>/preview")
 def preview_start(slug: str) -> Response | str:
-    found = _load(slug)
+    found = load_eservice(slug)
     version = _version(found)
     definition = _definition(version) if version is not None else None
     if version is None or definition is None:
@@ -86,7 +86,7 @@ def preview_start(slug: str) -> Response | str:
 
 @bp.post("/e/<slug>/preview/start")
 def preview_begin(slug: str) -> Response:
-    found = _load(slug)
+    found = load_eservice(slug)
     version = _version(found)
     if version is None or _definition(version) is None:
         return redirect(url_for("studio.preview_start", slug=slug))
@@ -166,7 +166,7 @@ def preview_receipt(slug: str) -> Response:
         definition,
         answers,
         locale=current_language(),
-        translate=_translate,
+        translate=translate_to,
         reference=SAMPLE_REFERENCE,
         submitted_at=_now(),
         form_version=entry.version.number,

@@ -70,7 +70,7 @@ def studio_names() -> dict[str, Any]:
     }
 
 
-def _load(slug: str, edit: bool = False) -> EService:
+def load_eservice(slug: str, edit: bool = False) -> EService:
     """The e-service, if the signed-in person may see it (404 otherwise) and, for ``edit``, edit it (403)."""
     session = get_session()
     eservice = studio.find(session, slug)
@@ -281,7 +281,7 @@ def import_file() -> Response | str | tuple[str, int]:
 
 @bp.get("/e/<slug>")
 def eservice(slug: str) -> str:
-    found = _load(slug)
+    found = load_eservice(slug)
     draft, published = studio.draft_of(found), studio.published_of(found)
     current = draft or published or next(iter(studio.numbered(found)), None)
     data = current.definition if current is not None else {}
@@ -303,7 +303,7 @@ def eservice(slug: str) -> str:
 
 @bp.post("/e/<slug>/draft")
 def start_draft(slug: str) -> Response:
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     number = request.form.get("from", "")
     try:
         studio.start_draft(
@@ -331,7 +331,7 @@ def _draft_or_redirect(found: EService) -> FormVersion | Response:
 @bp.post("/e/<slug>/structure")
 def structure(slug: str) -> Response:
     """The buttons of the overview: add, move, duplicate and remove pages and questions."""
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     draft = _draft_or_redirect(found)
     if isinstance(draft, Response):
         return draft
@@ -392,7 +392,7 @@ SETTING_TEXTS = ("title", "description", "category", "contact", "next_steps")
 
 @bp.route("/e/<slug>/settings", methods=["GET", "POST"])
 def settings(slug: str) -> Response | str | tuple[str, int]:
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     draft = _draft_or_redirect(found)
     if isinstance(draft, Response):
         return draft
@@ -496,7 +496,7 @@ def _parse_condition(raw: str, offered: list[tuple[str, str]], current: Any) -> 
 
 @bp.route("/e/<slug>/pages/<key>", methods=["GET", "POST"])
 def page(slug: str, key: str) -> Response | str | tuple[str, int]:
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     draft = _draft_or_redirect(found)
     if isinstance(draft, Response):
         return draft
@@ -608,7 +608,7 @@ def _parse_setting(setting: Setting, raw: Any, spec: dict[str, Any], errors: dic
 
 @bp.route("/e/<slug>/fields/<name>", methods=["GET", "POST"])
 def field(slug: str, name: str) -> Response | str | tuple[str, int]:
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     draft = _draft_or_redirect(found)
     if isinstance(draft, Response):
         return draft
@@ -848,7 +848,7 @@ def _text_place(data: dict[str, Any], path: str) -> str:
 
 @bp.route("/e/<slug>/translate/<language>", methods=["GET", "POST"])
 def translate(slug: str, language: str) -> Response | str | tuple[str, int]:
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     if language not in _languages() or language == FALLBACK:
         abort(404)
     draft = _draft_or_redirect(found)
@@ -894,7 +894,7 @@ def translate(slug: str, language: str) -> Response | str | tuple[str, int]:
 
 @bp.post("/e/<slug>/publish")
 def publish(slug: str) -> Response:
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     draft = studio.draft_of(found)
     if draft is None or _revision() != draft.revision:
         flash(gettext("The draft changed after you opened the page. Check it and publish again."))
@@ -914,7 +914,7 @@ def publish(slug: str) -> Response:
 
 
 def _simple(slug: str, action: Any, done: str) -> Response:
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     try:
         action(get_session(), found, signed_in_user(), _now(), _ip())
     except studio.StudioError as error:
@@ -957,7 +957,7 @@ def _parse_day(raw: str, errors: dict[str, str], key: str) -> date | None:
 
 @bp.route("/e/<slug>/opening", methods=["GET", "POST"])
 def opening(slug: str) -> Response | str | tuple[str, int]:
-    found = _load(slug, edit=True)
+    found = load_eservice(slug, edit=True)
     form = {
         "closed": found.closed_at is not None,
         "message": localize(found.closed_message, FALLBACK) if found.closed_message else "",
@@ -1005,7 +1005,7 @@ def opening(slug: str) -> Response | str | tuple[str, int]:
 
 @bp.get("/e/<slug>/versions")
 def versions(slug: str) -> str:
-    found = _load(slug)
+    found = load_eservice(slug)
     numbered = studio.numbered(found)
     draft = studio.draft_of(found)
     choices = (["draft"] if draft is not None else []) + [str(v.number) for v in numbered]
@@ -1035,7 +1035,7 @@ def versions(slug: str) -> str:
 
 @bp.get("/e/<slug>/export.yaml")
 def export(slug: str) -> Response:
-    found = _load(slug)
+    found = load_eservice(slug)
     choice = request.args.get("version", "")
     if choice == "draft":
         chosen = studio.draft_of(found)

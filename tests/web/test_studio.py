@@ -525,3 +525,22 @@ def test_every_field_type_and_every_setting_can_be_edited_in_the_studio() -> Non
     assert set(TYPE_NAMES) == set(REGISTRY) == set(SETTINGS)
     for name, field_type in REGISTRY.items():
         assert {setting.key for setting in SETTINGS[name]} == set(field_type.settings), name
+
+
+def test_a_previewed_draft_can_be_discarded_and_the_published_version_stays(
+    app: Flask, db: Session, login_as: Any, resident: Any
+) -> None:
+    admin = Studio(login_as("admin"), "grumsinitiativ")
+    admin.staff.get("/studio/e/grumsinitiativ")
+    admin.staff.post("/studio/e/grumsinitiativ/draft", {})
+    admin.staff.get("/studio/e/grumsinitiativ/preview")
+    admin.staff.post("/studio/e/grumsinitiativ/preview/start")
+    admin.staff.answer({})  # something typed in the preview
+    admin.staff.get("/studio/e/grumsinitiativ")
+    admin.staff.post("/studio/e/grumsinitiativ/discard", {})
+    assert admin.staff.page.status_code == 200 and "The draft has been discarded." in flash_text(admin.staff.html)
+    reread(db)
+    eservice = db.scalar(select(EService).where(EService.slug == "grumsinitiativ"))
+    assert studio.draft_of(eservice) is None and studio.published_of(eservice) is not None
+    resident.start("grumsinitiativ")
+    assert resident.url == "/e/grumsinitiativ/page/1"
