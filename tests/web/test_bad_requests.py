@@ -79,7 +79,7 @@ def test_review_cannot_be_reached_before_the_pages(resident: Resident, db: Sessi
     assert count(db, Submission) == 0
 
 
-def test_a_version_no_longer_published_gets_a_409_and_the_answers_move_on(
+def test_a_resident_finishes_on_the_version_they_began_and_a_post_for_another_version_gets_a_409(
     resident: Resident, db: Session, tmp_path
 ) -> None:
     resident.start("begaran-om-allman-handling")
@@ -95,15 +95,24 @@ def test_a_version_no_longer_published_gets_a_409_and_the_answers_move_on(
     load_bundled(db, tmp_path.glob("*.yaml"), datetime.now(UTC))
     db.commit()
     assert count(db, FormVersion) == 9
+    new_version = str(
+        db.scalar(
+            select(FormVersion.id).where(FormVersion.status == "published").order_by(FormVersion.id.desc()).limit(1)
+        )
+    )
+    # A post that claims another version than the resident's (a stale or crafted form) is refused ...
     response = resident.client.post(
         "/e/begaran-om-allman-handling/page/2",
-        data={"csrf_token": resident.token(), "version": old_version, "action": "next", "leveranssatt": "hamta"},
+        data={"csrf_token": resident.token(), "version": new_version, "action": "next", "leveranssatt": "hamta"},
     )
     assert response.status_code == 409
     assert "E-tjänsten har ändrats" in response.get_data(as_text=True)
+    # ... while the resident's own page, on the version they began, goes on as if nothing happened.
+    resident.answer({"leveranssatt": "hamta"})
+    assert resident.page.status_code == 200 and resident.version() == old_version
     resident.get("/e/begaran-om-allman-handling/page/1")
     assert "Ett beslut." in resident.html  # nothing was lost
-    assert resident.version() != old_version
+    assert resident.version() == old_version
 
 
 def test_a_huge_body_gets_413(resident: Resident, app: Flask, monkeypatch) -> None:
