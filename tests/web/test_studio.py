@@ -145,10 +145,10 @@ def test_a_communicator_builds_translates_previews_publishes_and_a_resident_file
     s = communicator
     create(s)
     html = s.overview()
-    assert "Draft, never published" in html or "Utkast" in html
+    assert "Utkast, aldrig publicerad" in html
     # A new e-service has problems to put right, each named where it is.
     listed = problems_on(html)
-    assert any(("Sida 1" in p and "no questions" in p.lower()) or "inga frågor" in p.lower() for p in listed), listed
+    assert any("Sida 1" in p and "Sidan har inga frågor." in p for p in listed), listed
 
     names = build_every_type(s)
     s.staff.get(f"/studio/e/{SLUG}/settings")
@@ -173,14 +173,14 @@ def test_a_communicator_builds_translates_previews_publishes_and_a_resident_file
     # Translate everything into English, side by side with the Swedish.
     s.staff.get(f"/studio/e/{SLUG}/translate/en")
     page = s.staff.html
-    assert "not translated" in page
+    assert "inte översatt" in page
     paths = re.findall(r'name="t-([^"]+)"', page)
     assert "title" in paths and any(p.endswith(".options[1].label") for p in paths)
     data = {f"t-{path}": f"EN {path}" for path in paths}
     data["t-title"] = "Application for a playground"
     s.staff.post(f"/studio/e/{SLUG}/translate/en", {"revision": revision(page), **data})
-    assert "Every text is translated." in s.staff.html
-    assert re.search(r"English</bdi></a>:\s*complete", s.overview())
+    assert "Alla texter är översatta." in s.staff.html
+    assert re.search(r"English</bdi></a>:\s*klar", s.overview())
 
     # Preview in English: the same pages residents get, with validation, and nothing filed.
     s.staff.get(f"/studio/e/{SLUG}/preview?lang=en")
@@ -192,8 +192,9 @@ def test_a_communicator_builds_translates_previews_publishes_and_a_resident_file
     cases_before = db.scalar(select(Submission.id).limit(1))
     assert cases_before is None
 
+    s.staff.get(f"/studio/e/{SLUG}?lang=sv")  # back to Swedish: the language chosen stays for the session
     published = s.publish()
-    assert "Version 1 is published" in flash_text(published.get_data(as_text=True))
+    assert "Version 1 är publicerad" in flash_text(published.get_data(as_text=True))
     reread(db)
     version = db.scalar(select(FormVersion).join(EService).where(EService.slug == SLUG))
     assert version is not None and version.status == "published" and version.published_by_id == s.staff.user.id
@@ -261,8 +262,8 @@ def test_republishing_keeps_earlier_cases_and_residents_who_started_on_the_old_v
     s.staff.get(f"/studio/e/{SLUG}/versions?from=1&to=draft")
     changes = s.staff.html
     assert "Vid skolan" not in changes
-    assert "Var ska lekplatsen ligga?" in changes and "Vilken plats gäller det?" in changes and "added" in changes
-    assert "Version 2 is published" in flash_text(s.publish().get_data(as_text=True))
+    assert "Var ska lekplatsen ligga?" in changes and "Vilken plats gäller det?" in changes and "tillagd" in changes
+    assert "Version 2 är publicerad" in flash_text(s.publish().get_data(as_text=True))
 
     # The resident who started on version 1 finishes on it.
     late.answer({first: "Vid kyrkan"})
@@ -295,16 +296,18 @@ def test_each_draft_problem_is_named_where_it_is_and_publishing_is_refused(
     html = s.overview()
     found = problems_on(html)
     texts = " | ".join(found)
-    assert "Vilken sorts lekplats?" in texts and "Add at least one option." in texts  # choice with no options
-    assert f"looks at the question {asks}, which no longer comes before this one" in texts
-    assert "Page 2 “Tom sida”: The page has no questions." in texts
-    assert "About the e-service: Description: Write the Swedish text." in texts  # description, category
+    assert (
+        "Frågan ”Vilken sorts lekplats?” på sida 1: Lägg till minst ett alternativ." in texts
+    )  # choice with no options
+    assert f"Villkoret gäller frågan {asks}, som inte längre kommer före den här." in texts
+    assert "Sida 2 ”Tom sida”: Sidan har inga frågor." in texts
+    assert "Om e-tjänsten: Beskrivning: Skriv den svenska texten." in texts  # description, category
     # Each problem links to where it is put right, and is shown there too.
     s.staff.get(f"/studio/e/{SLUG}/fields/{choice}")
-    assert "Add at least one option." in s.staff.html
+    assert "Lägg till minst ett alternativ." in s.staff.html
     response = s.publish()
     reread(db)
-    assert "problems to put right before it can be published" in flash_text(response.get_data(as_text=True))
+    assert "fel som måste rättas innan det kan publiceras" in flash_text(response.get_data(as_text=True))
     assert (
         db.scalar(
             select(FormVersion).where(FormVersion.status == "published").join(EService).where(EService.slug == SLUG)
@@ -314,7 +317,7 @@ def test_each_draft_problem_is_named_where_it_is_and_publishing_is_refused(
     # A duplicate technical name is refused where it is typed.
     other = s.add_field("sida_1", "text", "Namn")
     s.edit_field(other, name=choice)
-    assert s.staff.page.status_code == 422 and "already has the technical name" in s.staff.html
+    assert s.staff.page.status_code == 422 and "En annan fråga har redan det tekniska namnet" in s.staff.html
 
 
 def test_two_communicators_editing_the_same_draft_the_later_is_told_and_loses_nothing(
@@ -332,7 +335,7 @@ def test_two_communicators_editing_the_same_draft_the_later_is_told_and_loses_no
         {"revision": stale, "name": name, "type": "text", "label": "Förnamn och efternamn"},
     )
     assert s.staff.page.status_code == 409
-    assert "Olle Omvärld saved changes to the draft" in s.staff.html
+    assert "Olle Omvärld sparade ändringar i utkastet" in s.staff.html
     assert 'value="Förnamn och efternamn"' in s.staff.html  # what was typed is still there
     s.staff.post(
         f"/studio/e/{SLUG}/fields/{name}",
@@ -357,11 +360,11 @@ def test_crafted_posts_are_refused_or_harmless(app: Flask, db: Session, communic
         f"/studio/e/{SLUG}/structure",
         {"op": "add_field:sida_1", "type-sida_1": "script", "label-sida_1": "x", "revision": revision(html)},
     )
-    assert "Choose a type of question." in flash_text(s.staff.html)
+    assert "Välj typ av fråga." in flash_text(s.staff.html)
     name = s.add_field("sida_1", "text", '<script>alert("x")</script>')
     s.edit_field(name, type="bogus")  # unknown type: the form keeps the old one
     s.edit_field(name, show_when=f"{name}=yes")  # a condition on itself (a loop) is not offered
-    assert s.staff.page.status_code == 422 and "Choose one of the conditions offered." in s.staff.html
+    assert s.staff.page.status_code == 422 and "Välj ett av villkoren i listan." in s.staff.html
     s.overview()
     assert "<script>alert" not in s.staff.html, s.staff.html[s.staff.html.index("<script>alert") - 300 :][:500]
     assert "&lt;script&gt;" in s.staff.html
@@ -382,7 +385,7 @@ def test_crafted_posts_are_refused_or_harmless(app: Flask, db: Session, communic
     }
     s.staff.get("/studio/import")
     s.staff.post("/studio/import", {"file": (io.BytesIO(yaml.safe_dump(huge).encode()), "jatte.yaml")})
-    assert s.staff.page.status_code == 422 and "at most 400" in s.staff.html
+    assert s.staff.page.status_code == 422 and "högst 400" in s.staff.html
     assert db.scalar(select(EService).where(EService.slug == "jatte")) is None
 
 
@@ -422,14 +425,14 @@ def test_close_with_a_message_and_an_open_period_then_archive(
         {"closed": "yes", "message": "Stängt för underhåll till måndag.", "open_from": "", "open_until": ""},
     )
     resident.get("/e/synpunkter-och-klagomal")
-    assert "This e-service is closed right now" in resident.html or "stängd" in resident.html
+    assert "E-tjänsten är stängd just nu" in resident.html
     assert "Stängt för underhåll till måndag." in resident.html
     resident.get("/")
     assert "/e/synpunkter-och-klagomal" not in resident.html
     s.staff.get("/studio/e/synpunkter-och-klagomal/opening")
     s.staff.post("/studio/e/synpunkter-och-klagomal/opening", {"open_from": "2099-05-01", "open_until": "2099-09-30"})
     resident.get("/e/synpunkter-och-klagomal")
-    assert "opens on" in resident.html.lower() or "öppnar" in resident.html.lower()
+    assert "E-tjänsten öppnar 1 maj 2099." in resident.html
     s.staff.get("/studio/e/synpunkter-och-klagomal/opening")
     s.staff.post("/studio/e/synpunkter-och-klagomal/opening", {"open_from": "2099-05-01", "open_until": "2099-04-01"})
     assert s.staff.page.status_code == 422
@@ -472,7 +475,7 @@ def test_import_names_the_file_the_place_and_the_problem(app: Flask, db: Session
     html = communicator.staff.html
     assert communicator.staff.page.status_code == 422
     assert "mitt-initiativ.yaml" in html and re.search(r"pages\[\d\]\.fields\[\d\]\.type", html)
-    assert "There is no type of question called essay." in html
+    assert "Det finns ingen frågetyp som heter essay." in html
 
 
 def test_cli_import_and_export(app: Flask, db: Session, tmp_path: Path) -> None:
@@ -538,7 +541,7 @@ def test_a_previewed_draft_can_be_discarded_and_the_published_version_stays(
     admin.staff.answer({})  # something typed in the preview
     admin.staff.get("/studio/e/grumsinitiativ")
     admin.staff.post("/studio/e/grumsinitiativ/discard", {})
-    assert admin.staff.page.status_code == 200 and "The draft has been discarded." in flash_text(admin.staff.html)
+    assert admin.staff.page.status_code == 200 and "Utkastet är borttaget." in flash_text(admin.staff.html)
     reread(db)
     eservice = db.scalar(select(EService).where(EService.slug == "grumsinitiativ"))
     assert studio.draft_of(eservice) is None and studio.published_of(eservice) is not None
