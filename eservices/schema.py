@@ -295,13 +295,13 @@ class _Checker:
             self.problem("pages", Problem("no_pages", "is required: a list with at least one page"))
             return None
         if len(pages_data) > MAX_PAGES:
-            self.problem("pages", Problem("too_many", f"at most {MAX_PAGES} pages", limit=MAX_PAGES))
+            self.problem("pages", Problem("too_many_pages", f"at most {MAX_PAGES} pages", limit=MAX_PAGES))
             return None
         count = sum(
             len(page["fields"]) for page in pages_data if isinstance(page, Mapping) and _list(page.get("fields"))
         )
         if count > MAX_FIELDS:
-            self.problem("pages", Problem("too_many", f"at most {MAX_FIELDS} fields in all", limit=MAX_FIELDS))
+            self.problem("pages", Problem("too_many_fields", f"at most {MAX_FIELDS} fields in all", limit=MAX_FIELDS))
             return None
         fields: dict[str, Field] = {}
         pages = []
@@ -496,7 +496,7 @@ class _Checker:
             self.problem(path, Problem("no_options", "a choice needs at least one option"))
             return []
         if len(value) > MAX_OPTIONS:
-            self.problem(path, Problem("too_many", f"at most {MAX_OPTIONS} options", limit=MAX_OPTIONS))
+            self.problem(path, Problem("too_many_options", f"at most {MAX_OPTIONS} options", limit=MAX_OPTIONS))
             return []
         result = []
         seen: set[str] = set()

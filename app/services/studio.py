@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import Draft, EService, FormVersion, Unit, User
@@ -269,8 +269,19 @@ def save_draft(
     """Store ``data`` as the draft, if nobody saved since ``revision``; else :class:`DraftChanged`."""
     if draft.status != FormVersion.DRAFT:
         raise StudioError("no_draft")
-    if revision is not None and revision != draft.revision:
-        raise DraftChanged(draft)
+    if revision is not None:
+        # Compare and bump in one statement: of two saves prepared against the same revision, the
+        # database lets exactly one through, even when both read it before either wrote.
+        claimed = session.execute(
+            update(FormVersion)
+            .where(FormVersion.id == draft.id, FormVersion.revision == revision)
+            .values(revision=revision + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            session.refresh(draft)
+            raise DraftChanged(draft)
+        draft.revision = revision  # the ORM's copy, bumped with the rest below
     draft.definition = copy.deepcopy(dict(data))
     draft.definition_sha256 = definition_sha256(data)
     draft.revision += 1
@@ -412,9 +423,22 @@ def export_yaml(data: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
 
 
+#: The largest definition accepted, as JSON: ten times the largest bundled form.
+MAX_DEFINITION_BYTES = 1_000_000
+
+
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
-    """Read YAML text; a definition error naming ``source`` and the line when it is not YAML."""
+    """Read YAML text; a definition error naming ``source`` and the line when it is not YAML.
+
+    Anchors and aliases are refused: a few kilobytes of aliases can expand into gigabytes (a "billion
+    laughs"), and no definition needs them. What is read may be at most :data:`MAX_DEFINITION_BYTES`.
+    """
     try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                where = f"line {event.start_mark.line + 1}, column {event.start_mark.column + 1}"
+                problem = Problem("yaml_alias", "YAML aliases (*name) are not allowed: write the text out", where=where)
+                raise DefinitionError(source, [(where, problem)])
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -422,9 +446,10 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
         problem = Problem("not_yaml", f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where)
         raise DefinitionError(source, [(where, problem)]) from None
     if not isinstance(data, dict):
-        raise DefinitionError(
-            source, [("(top)", Problem("not_a_form", "must be a mapping with slug, title, pages ..."))]
-        )
+        top = Problem("not_a_form", "must be a mapping with slug, title, pages ...")
+        raise DefinitionError(source, [("(top)", top)])
+    if len(json.dumps(data, ensure_ascii=False, default=str)) > MAX_DEFINITION_BYTES:
+        raise DefinitionError(source, [("file", Problem("too_large", "the definition is larger than 1 MB"))])
     return data
 
 

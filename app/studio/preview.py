@@ -79,7 +79,6 @@ def preview_start(slug: str) -> Response | str:
         definition=definition,
         draft=None,
         begin_url=url_for("studio.preview_begin", slug=slug),
-        catalog_url=url_for("studio.eservice", slug=slug),
         **_extra(found),
     )
 

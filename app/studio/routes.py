@@ -86,9 +86,16 @@ def _may_edit(eservice: EService) -> bool:
     return eservice.unit_id in studio.editable_unit_ids(get_session(), signed_in_user())
 
 
-def _revision() -> int | None:
-    raw = request.form.get("revision", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+def small_int(raw: str | None, digits: int = 6) -> int | None:
+    """``raw`` as a whole number of at most ``digits`` ASCII digits, else None (never ², never a 5,000-digit number)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= digits else None
+
+
+def _revision() -> int:
+    """The revision the form was prepared against; 0 (never current) when it is missing or not a number,
+    so an edit without one is treated as prepared against an old draft rather than applied blindly."""
+    return small_int(request.form.get("revision"), 9) or 0
 
 
 def _changed_notice(draft: FormVersion) -> str:
@@ -203,7 +210,12 @@ def new() -> Response | str | tuple[str, int]:
         source = next((e for e in copies if e.slug == form["copy"]), None) if form["copy"] else None
         if form["copy"] and source is None:
             errors["copy"] = gettext("Choose an e-service to copy.")
-        slug = form["slug"] or editing.machine_name(form["title"], set()).replace("_", "-")
+        if form["slug"]:
+            slug = form["slug"]
+        elif form["title"]:
+            slug = editing.machine_name(form["title"], set()).replace("_", "-")
+        else:
+            slug = f"{form['copy']}-kopia"
         if not errors:
             try:
                 if source is not None:
@@ -311,7 +323,7 @@ def start_draft(slug: str) -> Response:
             found,
             signed_in_user(),
             _now(),
-            int(number) if number.isdigit() and len(number) < 7 else None,
+            small_int(number),
         )
     except studio.StudioError as error:
         flash(studio_error_text(error.code, error.params))
@@ -421,7 +433,7 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
         if unit is None:
             errors["unit"] = gettext("Choose the unit that handles the cases.")
         retention = form["retention"]
-        if retention and not (retention.isdigit() and 1 <= int(retention) <= 100):
+        if retention and not 1 <= (small_int(retention, 3) or 0) <= 100:
             errors["retention"] = gettext("Write a whole number of years from 1 to 100, or leave it empty.")
         if not errors:
             new = dict(data)
@@ -437,7 +449,7 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
             else:
                 new.pop("easy_read", None)
             if retention:
-                new["retention_years"] = int(retention)
+                new["retention_years"] = small_int(retention, 3)
             else:
                 new.pop("retention_years", None)
             assert unit is not None
@@ -461,17 +473,36 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
 # --- a page ---------------------------------------------------------------------------------------------
 
 
+def _answer_names(item: dict[str, Any]) -> dict[str, str]:
+    names = {
+        o.get("value"): localize(o.get("label"), FALLBACK) for o in item.get("options") or () if isinstance(o, dict)
+    }
+    names.update({"yes": gettext("Yes"), "no": gettext("No")} if item.get("type") in ("yesno", "consent") else {})
+    return names
+
+
 def _condition_choices(
-    data: dict[str, Any], before_field: str | None = None, before_page: str | None = None
+    data: dict[str, Any], current: Any, before_field: str | None = None, before_page: str | None = None
 ) -> list[tuple[str, str]]:
-    """The conditions offered: "<field>=<value>" with the question and the answer in Swedish."""
+    """The conditions offered: "<field>=<value>" with the question and the answer in Swedish; and the
+    current condition, whatever it is (several answers, or a question since moved), so saving keeps it."""
     choices = []
     for item, values in editing.condition_targets(data, before_field, before_page):
         label = localize(item.get("label"), FALLBACK) or item.get("name", "")
-        names = {o.get("value"): localize(o.get("label"), FALLBACK) for o in item.get("options") or ()}
-        names.update({"yes": gettext("Yes"), "no": gettext("No")} if item.get("type") in ("yesno", "consent") else {})
+        names = _answer_names(item)
         for value in values:
             choices.append((f"{item['name']}={value}", f"{label} – {names.get(value) or value}"))
+    value = _condition_value(current)
+    if value and value not in {choice for choice, _label in choices}:
+        wanted = current.get("in") or [current.get("equals")]
+        try:
+            _page, _index, item = editing.find_field(data, str(current["field"]))
+        except editing.EditError:
+            choices.append((value, gettext("A question that no longer exists (%(name)s)", name=current["field"])))
+        else:
+            label = localize(item.get("label"), FALLBACK) or item.get("name", "")
+            names = _answer_names(item)
+            choices.append((value, f"{label} – " + " / ".join(names.get(str(v)) or str(v) for v in wanted)))
     return choices
 
 
@@ -505,7 +536,7 @@ def page(slug: str, key: str) -> Response | str | tuple[str, int]:
         index, current = editing.find_page(data, key)
     except editing.EditError:
         abort(404)
-    offered = _condition_choices(data, before_page=key)
+    offered = _condition_choices(data, current.get("show_when"), before_page=key)
     form = {
         "title": localize(current.get("title"), FALLBACK),
         "intro": localize(current.get("intro"), FALLBACK),
@@ -570,9 +601,12 @@ def _parse_setting(setting: Setting, raw: Any, spec: dict[str, Any], errors: dic
     """The stored value of one setting from the form (None: not set); an error in ``errors`` if it is not valid."""
     kind = setting.kind
     if kind == "kinds":
-        chosen = [kind_name for kind_name in raw if kind_name in FILE_KINDS]
+        chosen = [kind_name for kind_name in FILE_KINDS if kind_name in raw]
         if not chosen:
             errors["setting-" + setting.key] = gettext("Choose at least one kind of file.")
+        stored = spec.get(setting.key)
+        if isinstance(stored, list) and set(stored) == set(chosen):
+            return stored  # the same kinds: keep the order they were written in
         return chosen or None
     if kind == "flag":
         return bool(raw)
@@ -580,16 +614,16 @@ def _parse_setting(setting: Setting, raw: Any, spec: dict[str, Any], errors: dic
     if not text:
         return None
     if kind == "int":
-        if not text.isdigit() or len(text) > 6:
+        number = small_int(text)
+        if number is None:
             errors["setting-" + setting.key] = gettext("Write a whole number, for example 200.")
-            return None
-        return int(text)
+        return number
     if kind == "number":
         try:
             number = Decimal(text.replace(",", ".").replace(" ", "").replace("\u2212", "-"))
         except InvalidOperation:
             number = None
-        if number is None or not number.is_finite() or len(text) > 30:
+        if number is None or not number.is_finite() or len(text) > 30 or abs(number.adjusted()) > 15:
             errors["setting-" + setting.key] = gettext("Write a number, for example 10 or 2.5.")
             return None
         return int(number) if number == number.to_integral_value() else str(number)
@@ -621,7 +655,7 @@ def field(slug: str, name: str) -> Response | str | tuple[str, int]:
     if request.method == "POST" and request.form.get("type") in REGISTRY:
         type_name = request.form["type"]
     field_type = REGISTRY[type_name]
-    offered = _condition_choices(data, before_field=name)
+    offered = _condition_choices(data, spec.get("show_when"), before_field=name)
     date_fields = [
         (item.get("name"), localize(item.get("label"), FALLBACK))
         for item in _before(data, name)
@@ -654,7 +688,10 @@ def field(slug: str, name: str) -> Response | str | tuple[str, int]:
             show_when=request.form.get("show_when", "").strip(),
         )
         form["options"] = _posted_options(options, errors)
-        new_spec = _build_spec(spec, type_name, form, settings_shown, errors)
+        # Settings of a type just chosen were not on the form: they start from the type's defaults.
+        changed_type = type_name != spec.get("type")
+        posted = (lambda s: _setting_form_value(s, {})) if changed_type else _posted_setting
+        new_spec = _build_spec(spec, type_name, form, settings_shown, errors, posted)
         if not NAME.match(form["name"]):
             errors["name"] = gettext(
                 "The technical name may only hold lower-case letters a–z, digits and _, first a letter."
@@ -670,8 +707,10 @@ def field(slug: str, name: str) -> Response | str | tuple[str, int]:
             new_spec.pop("show_when", None)
         else:
             new_spec["show_when"] = condition
-        if len(form["label"]) > 2000 or len(form["help"]) > 10000:
+        if len(form["label"]) > 2000:
             errors["label"] = gettext("The text is too long.")
+        if len(form["help"]) > 10000:
+            errors["help"] = gettext("The text is too long.")
         if not errors:
             new_spec["name"] = form["name"]
             new = editing.replace_field(data, name, new_spec)
@@ -736,9 +775,7 @@ def _posted_options(current: list[dict[str, Any]], errors: dict[str, str]) -> li
     their labels; ticked ones removed; ordered by the position numbers given."""
     posted = []
     taken: set[str] = set()
-    count = min(
-        int(request.form.get("option_count", "0") or 0) if request.form.get("option_count", "").isdigit() else 0, 400
-    )
+    count = min(small_int(request.form.get("option_count"), 3) or 0, 400)
     for index in range(count + MAX_NEW_OPTIONS):
         label = request.form.get(f"option-{index}-label", "").strip()[:500]
         value = request.form.get(f"option-{index}-value", "").strip()[:100] if index < count else ""
@@ -748,11 +785,11 @@ def _posted_options(current: list[dict[str, Any]], errors: dict[str, str]) -> li
         if not value:
             value = editing.machine_name(label, taken | {o["value"] for o in current}, prefix="alternativ")
         taken.add(value)
-        rank = int(order) if order.isdigit() and len(order) < 5 else index + 1
+        rank = small_int(order, 4) or index + 1
         posted.append((rank, index, {"value": value, "label": label}))
     posted.sort(key=lambda item: (item[0], item[1]))
     if len(posted) > 300:
-        errors["options"] = gettext("There can be at most %(limit)s.", limit=300)
+        errors["options"] = gettext("A question can have at most %(limit)s options.", limit=300)
     return [option for _rank, _index, option in posted]
 
 
@@ -762,6 +799,7 @@ def _build_spec(
     form: dict[str, Any],
     settings_shown: tuple[Setting, ...],
     errors: dict[str, str],
+    posted: Any,
 ) -> dict[str, Any]:
     """The field's new definition from the form; keeps translations of texts whose Swedish changed."""
     field_type = REGISTRY[type_name]
@@ -792,7 +830,7 @@ def _build_spec(
             for o in form["options"]
         ]
     for setting in settings_shown:
-        value = _parse_setting(setting, _posted_setting(setting), spec, errors)
+        value = _parse_setting(setting, posted(setting), spec, errors)
         if value is not None and not (setting.kind == "flag" and value is True):
             new[setting.key] = value
     if type_name == "info" and "text" not in new:
@@ -807,6 +845,25 @@ def _build_spec(
 TEXT_PLACES = re.compile(r"^pages\[(\d+)\](?:\.fields\[(\d+)\])?(?:\.options\[(\d+)\])?\.(\w+)$")
 
 
+def _stable_key(data: dict[str, Any], path: str) -> str:
+    """A text's name that survives reordering: ``field:namn:label`` rather than ``pages[0].fields[1].label``,
+    so translations typed while someone else moved or removed a question still land on their own text."""
+    found = TEXT_PLACES.match(path)
+    if found is None:
+        return path
+    page_index, field_index, option_index, key = found.groups()
+    try:
+        page = data["pages"][int(page_index)]
+        if field_index is None:
+            return f"page:{page['key']}:{key}"
+        item = page["fields"][int(field_index)]
+        if option_index is None:
+            return f"field:{item['name']}:{key}"
+        return f"option:{item['name']}:{item['options'][int(option_index)]['value']}"
+    except (KeyError, IndexError, TypeError):
+        return path
+
+
 def _text_rows(data: dict[str, Any], language: str) -> list[dict[str, Any]]:
     rows = []
     for path, text in localized_texts(data):
@@ -815,6 +872,7 @@ def _text_rows(data: dict[str, Any], language: str) -> list[dict[str, Any]]:
         rows.append(
             {
                 "path": path,
+                "key": _stable_key(data, path),
                 "place": _text_place(data, path),
                 "sv": text.get(FALLBACK, ""),
                 "text": text.get(language, ""),
@@ -825,25 +883,30 @@ def _text_rows(data: dict[str, Any], language: str) -> list[dict[str, Any]]:
 
 
 def _text_place(data: dict[str, Any], path: str) -> str:
+    """Where a text is, for the translator: "Page 2, question 3 (namn): Help text"."""
     found = TEXT_PLACES.match(path)
     if found is None:
         return str(DIFF_KEYS.get(path, path))
     page_index, field_index, option_index, key = found.groups()
-    where = gettext("Page %(number)s", number=int(page_index) + 1)
+    page = int(page_index) + 1
     if field_index is None:
-        return f"{where}: {DIFF_KEYS.get(key, key) if key != 'title' else gettext('Heading')}"
-    item = data["pages"][int(page_index)]["fields"][int(field_index)]
-    question = gettext("question %(number)s", number=int(field_index) + 1)
+        part = gettext("Heading") if key == "title" else str(DIFF_KEYS.get(key, key))
+        return gettext("Page %(page)s: %(part)s", page=page, part=part)
+    number = int(field_index) + 1
     if option_index is not None:
-        return f"{where}, {question}: " + gettext("option %(number)s", number=int(option_index) + 1)
-    names = {
-        "label": DIFF_KEYS["label"],
-        "help": DIFF_KEYS["help"],
-        "notice": gettext("Consent text"),
-        "text": gettext("Text"),
-        "unit": gettext("Unit of the number"),
-    }
-    return f"{where}, {question} ({item.get('name')}): {names.get(key, key)}"
+        return gettext(
+            "Page %(page)s, question %(number)s: option %(option)s",
+            page=page,
+            number=number,
+            option=int(option_index) + 1,
+        )
+    item = data["pages"][int(page_index)]["fields"][int(field_index)]
+    parts = {"label": DIFF_KEYS["label"], "help": DIFF_KEYS["help"], "notice": gettext("Consent text"),
+             "text": gettext("Text"), "unit": gettext("Unit of the number")}  # fmt: skip
+    return gettext(
+        "Page %(page)s, question %(number)s (%(name)s): %(part)s",
+        page=page, number=number, name=item.get("name", ""), part=parts.get(key, key),
+    )  # fmt: skip
 
 
 @bp.route("/e/<slug>/translate/<language>", methods=["GET", "POST"])
@@ -859,12 +922,11 @@ def translate(slug: str, language: str) -> Response | str | tuple[str, int]:
     typed: dict[str, str] = {}
     if request.method == "POST":
         new = data
-        known = {path for path, _text in localized_texts(data)}
-        for path in known:
-            key = f"t-{path}"
-            if key in request.form:
-                value = request.form[key].strip()[:10000]
-                typed[path] = value
+        for path, _text in localized_texts(data):
+            key = _stable_key(data, path)
+            if f"t-{key}" in request.form:
+                value = request.form[f"t-{key}"].strip()[:10000]
+                typed[key] = value
                 new = editing.set_text(new, path, language, value)
         if _store(draft, new):
             flash(gettext("The translations have been saved in the draft."))
@@ -872,8 +934,8 @@ def translate(slug: str, language: str) -> Response | str | tuple[str, int]:
         conflict = True
     rows = _text_rows(draft.definition, language)
     for row in rows:
-        if row["path"] in typed:
-            row["text"] = typed[row["path"]]
+        if row["key"] in typed:
+            row["text"] = typed[row["key"]]
     missing = sum(1 for row in rows if not row["text"])
     return render_template(
         "studio/translate.html",
@@ -1039,8 +1101,8 @@ def export(slug: str) -> Response:
     choice = request.args.get("version", "")
     if choice == "draft":
         chosen = studio.draft_of(found)
-    elif choice.isdigit() and len(choice) < 7:
-        chosen = studio.version(found, int(choice))
+    elif small_int(choice) is not None:
+        chosen = studio.version(found, small_int(choice) or 0)
     else:
         chosen = studio.published_of(found) or next(iter(studio.numbered(found)), None)
     if chosen is None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, ngettext
 
 from eservices.fields.file import KINDS
 
@@ -204,7 +204,11 @@ PROBLEMS: Mapping[str, Any] = {
     "not_a_number": lazy_gettext("Write a number."),
     "bad_decimals": lazy_gettext("Write a whole number from 0 to 6."),
     "bad_retention": lazy_gettext("Write a whole number of years from 1 to 100."),
-    "too_many": lazy_gettext("There can be at most %(limit)s."),
+    "too_many_pages": lazy_gettext("An e-service can have at most %(limit)s pages."),
+    "too_many_fields": lazy_gettext("An e-service can have at most %(limit)s questions in all."),
+    "too_many_options": lazy_gettext("A question can have at most %(limit)s options."),
+    "yaml_alias": lazy_gettext("The file uses YAML aliases (*name) at %(where)s. Write each text out in full."),
+    "too_large": lazy_gettext("The e-service is too large: at most 1 MB."),
 }
 
 
@@ -223,7 +227,6 @@ STUDIO_ERRORS: Mapping[str, Any] = {
     "has_draft": lazy_gettext("The e-service already has a draft. Publish or discard it first."),
     "no_draft": lazy_gettext("The e-service has no draft."),
     "only_draft": lazy_gettext("The draft is all the e-service has. Archive the e-service instead."),
-    "has_problems": lazy_gettext("The draft has %(count)s problems to put right before it can be published."),
     "slug_changed": lazy_gettext("The draft's web address differs from the e-service's."),
     "no_version": lazy_gettext("There is no such version."),
     "not_published": lazy_gettext("The e-service is not published."),
@@ -233,6 +236,12 @@ STUDIO_ERRORS: Mapping[str, Any] = {
 
 
 def studio_error_text(code: str, params: Mapping[str, Any]) -> str:
+    if code == "has_problems":
+        return ngettext(
+            "The draft has %(num)d problem to put right before it can be published.",
+            "The draft has %(num)d problems to put right before it can be published.",
+            int(params.get("count", 0)),
+        )
     text = STUDIO_ERRORS.get(code)
     if text is None:
         return code
