@@ -50,7 +50,7 @@ serve: db ## production server: gunicorn (settings in app/gunicorn_conf.py) agai
 
 worker: system-check $(STAMP) i18n ## background worker with the scheduler (Celery on ENDORRIN_REDIS_URL)
 	@if [ -z "$$ENDORRIN_REDIS_URL" ]; then echo "Set ENDORRIN_REDIS_URL (without Redis the web processes do this work)."; exit 1; fi
-	$(BIN)/celery -A wsgi worker --beat --schedule "$${ENDORRIN_BEAT_SCHEDULE:-instance/celerybeat-schedule}" --loglevel "$${ENDORRIN_LOG_LEVEL:-INFO}"
+	$(BIN)/celery -A wsgi:celery worker --beat --schedule "$${ENDORRIN_BEAT_SCHEDULE:-instance/celerybeat-schedule}" --loglevel "$${ENDORRIN_LOG_LEVEL:-INFO}"
 
 jobs: $(STAMP) i18n ## without Redis: the scheduled jobs once (for cron)
 	$(FLASK) jobs run

@@ -4,5 +4,5 @@ from app import create_app
 
 app = create_app()
 
-#: the Celery application, configured from the same settings: ``celery -A wsgi worker`` (``make worker``)
+#: the Celery application, configured from the same settings: ``celery -A wsgi:celery worker`` (``make worker``)
 celery = app.extensions.get("celery")

@@ -36,9 +36,10 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{32,}")
 
 def redact(text: str) -> str:
     """``text`` without anything that looks like an email address, a personnummer or a private token."""
+    # Tokens first: a hex token holds runs of digits that would otherwise be taken for a personnummer.
+    text = TOKEN.sub("[token]", text)
     text = EMAIL.sub("[email]", text)
-    text = PERSONNUMMER.sub("[personnummer]", text)
-    return TOKEN.sub("[token]", text)
+    return PERSONNUMMER.sub("[personnummer]", text)
 
 
 def loggable_path(path: str) -> str:

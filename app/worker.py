@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import redis
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import before_task_publish, task_postrun, task_prerun
@@ -42,6 +43,7 @@ SWEEP = "endorrin.outbox.sweep"
 RENDER_MISSING = "endorrin.receipts.render_missing"
 PURGE_DRAFTS = "endorrin.drafts.purge"
 RETENTION = "endorrin.retention"
+HANDED = "endorrin:handed:"
 
 
 def init_worker(app: Flask) -> None:
@@ -61,22 +63,34 @@ def init_worker(app: Flask) -> None:
         worker_hijack_root_logger=False,
         timezone="UTC",
         beat_schedule={
-            "outbox-sweep": {"task": SWEEP, "schedule": sweep},
+            # A sweep not started before the next is due is dropped: the next one does its work.
+            "outbox-sweep": {"task": SWEEP, "schedule": sweep, "options": {"expires": sweep}},
             "receipts-render-missing": {"task": RENDER_MISSING, "schedule": 300.0},
             "drafts-purge": {"task": PURGE_DRAFTS, "schedule": 3600.0},
             "retention": {"task": RETENTION, "schedule": crontab(hour=2, minute=30)},
         },
     )
     celery.flask_app = app  # type: ignore[attr-defined]
+    app.extensions["worker_redis"] = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=5)
     app.extensions["celery"] = celery
     app.extensions["outbox_enqueue"] = enqueue_delivery
 
 
 def enqueue_delivery(message_ids: Iterable[int], request_id: str | None = None) -> None:
-    """Hand outbox rows to the workers; a failure is logged, and the sweep hands them over later."""
+    """Hand outbox rows to the workers, each once while a hand-over is pending; failures are logged.
+
+    A marker in Redis (``endorrin:handed:<id>``) says a task for the row is queued or running; it goes
+    when the task ends, and expires after ``OUTBOX_STUCK_SECONDS`` in case the task was lost (a killed
+    worker, a Redis flush, which also takes the marker). So the sweep never piles up copies of a task
+    behind a long queue, and still hands over again whatever was lost.
+    """
+    app = _app()
+    client = app.extensions["worker_redis"]
+    ttl = max(int(app.config["OUTBOX_STUCK_SECONDS"]), 1)
     try:
         for message_id in message_ids:
-            deliver.apply_async((message_id,), headers={"request_id": request_id or current_request_id()})
+            if client.set(f"{HANDED}{message_id}", 1, nx=True, ex=ttl):
+                deliver.apply_async((message_id,), headers={"request_id": request_id or current_request_id()})
     except Exception:
         log.exception("could not hand mail to the workers; the outbox sweep will")
 
@@ -108,7 +122,11 @@ def _forget_request_id(task: Any = None, **kwargs: Any) -> None:
 @celery.task(name=DELIVER)
 def deliver(message_id: int) -> bool | None:
     """Deliver one outbox message if it is still waiting; does nothing when another deliverer took it."""
-    outcome = deliver_one(_app(), message_id)
+    app = _app()
+    try:
+        outcome = deliver_one(app, message_id)
+    finally:
+        app.extensions["worker_redis"].delete(f"{HANDED}{message_id}")
     if outcome is not None:
         log.info("mail %s %s", message_id, "delivered" if outcome else "failed, will be retried")
     return outcome

@@ -88,6 +88,8 @@ def test_redaction_leaves_ordinary_text_alone() -> None:
     )
     assert redact("ring 054-123 45 67") == "ring 054-123 45 67"
     assert redact("pnr 198001011234 and 800101+1234") == "pnr [personnummer] and [personnummer]"
+    hex_token = "fc7a317141e1980010112346f740222f534d93aa"
+    assert redact(f"/receipt/{hex_token}") == "/receipt/[token]", "digits inside a token are the token's"
 
 
 def test_access_log_line_is_json_without_query_string_or_tokens() -> None:
