@@ -108,7 +108,9 @@ def _carry_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> N
 
 @task_prerun.connect
 def _take_request_id(task: Any = None, **kwargs: Any) -> None:
-    request_id = getattr(task.request, "request_id", None) if task is not None else None
+    if task is None:
+        return
+    request_id = getattr(task.request, "request_id", None)
     task.request.request_id_token = request_id_var.set(request_id or f"task-{task.request.id}")
 
 

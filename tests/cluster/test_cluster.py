@@ -199,7 +199,7 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_every_mail_arrives_once_at
 def test_a_redis_flush_mid_run_loses_no_mail(cluster: Cluster, smtp: Any, broker: redis.Redis) -> None:
     engine = engine_of(cluster)
     before = len(smtp.inbox.envelopes)
-    smtp.inbox.delay = 0.3
+    smtp.inbox.delay = 1.0  # slower than the filing, so the flush catches hand-overs still queued
     try:
         filed = file_many(cluster, 12, start=20_000)
         broker.flushdb()
