@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt
+.PHONY: help run serve worker jobs test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -48,9 +48,18 @@ run: db ## serve on http://127.0.0.1:5000 (SQLite in instance/, mail as .eml fil
 serve: db ## production server: gunicorn (settings in app/gunicorn_conf.py) against what ENDORRIN_* configures
 	$(BIN)/gunicorn -c python:app.gunicorn_conf wsgi:app
 
-test: system-check $(STAMP) i18n lint ## lint, then the whole suite: SQLite, then also TEST_DATABASE_URL when set
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+worker: system-check $(STAMP) i18n ## background worker with the scheduler (Celery on ENDORRIN_REDIS_URL)
+	@if [ -z "$$ENDORRIN_REDIS_URL" ]; then echo "Set ENDORRIN_REDIS_URL (without Redis the web processes do this work)."; exit 1; fi
+	$(BIN)/celery -A wsgi:celery worker --beat --schedule "$${ENDORRIN_BEAT_SCHEDULE:-instance/celerybeat-schedule}" --loglevel "$${ENDORRIN_LOG_LEVEL:-INFO}"
+
+jobs: $(STAMP) i18n ## without Redis: the scheduled jobs once (for cron)
+	$(FLASK) jobs run
+
+test: system-check $(STAMP) i18n lint ## lint, the suite on SQLite, again on TEST_DATABASE_URL, then the cluster tests
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/cluster
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again against $$TEST_DATABASE_URL"; $(BIN)/pytest -q tests/web; fi
+	@echo "== the cluster: two gunicorn instances, a Celery worker, PostgreSQL, Redis (skipped if not reachable)"
+	$(BIN)/pytest -q -rs tests/cluster
 
 test-fast: $(STAMP) i18n ## unit and web tests on SQLite only, stop at the first failure
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q -x tests/unit tests/web

@@ -16,13 +16,16 @@ from app.db import init_db
 from app.errors import register_error_handlers
 from app.health import register_health
 from app.i18n import init_i18n
+from app.logs import init_logging
 from app.mail import init_mail
+from app.metrics import init_metrics
 from app.receipts import init_receipts
 from app.resident import bp as resident_bp
 from app.security import init_csrf, init_security_headers
 from app.staff import bp as staff_bp
 from app.studio import bp as studio_bp
 from app.templating import init_templating
+from app.worker import init_worker
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     init_config(app, config)
+    init_logging(app)
     init_proxies(app)
     init_db(app)
     init_i18n(app)
@@ -43,10 +47,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login(app)
     init_receipts(app)
     init_mail(app)
+    init_worker(app)
     init_templating(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_health(app)
+    init_metrics(app)
     register_cli(app)
     return app
 

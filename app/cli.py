@@ -15,6 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import worker
 from app.config import PREFIX, Defaults, advice_for, problems_of
 from app.mail import deliver_due
 from app.models import RoleGrant, Unit, User
@@ -29,6 +30,7 @@ forms_cli = AppGroup("forms", help="The bundled e-services in forms/.")
 drafts_cli = AppGroup("drafts", help="Residents' unsent drafts.")
 outbox_cli = AppGroup("outbox", help="Mail waiting to be delivered.")
 users_cli = AppGroup("users", help="Staff accounts and their roles.")
+jobs_cli = AppGroup("jobs", help="Scheduled work (Celery beat runs it when Redis is configured).")
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -154,6 +156,17 @@ def outbox_work(interval: float) -> None:
             time.sleep(interval)
 
 
+@jobs_cli.command("run")
+def jobs_run() -> None:
+    """Run the scheduled jobs once: mail due, missing receipts, expired drafts, old mail text (for cron)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sent, failed = deliver_due(app)
+    click.echo(f"Mail: {sent} sent, {failed} failed (will be retried).")
+    click.echo(f"Receipts rendered: {worker.render_missing_receipts(app)}.")
+    click.echo(f"Expired drafts deleted: {worker.purge_expired_drafts(app)}.")
+    click.echo(f"Delivered mail texts erased: {worker.erase_old_mail_text(app)}.")
+
+
 def _session() -> Session:
     session: Session = current_app.extensions["db_sessionmaker"]()
     return session
@@ -248,7 +261,7 @@ def users_bootstrap_admin(email: str) -> None:
     click.echo("=" * 64)
 
 
-SECRET_SETTINGS = {"SECRET_KEY", "SMTP_PASSWORD"}
+SECRET_SETTINGS = {"SECRET_KEY", "SMTP_PASSWORD", "METRICS_TOKEN"}
 
 
 @click.command("check-config")
@@ -259,7 +272,7 @@ def check_config() -> None:
     for key in sorted(k for k in dir(Defaults) if k.isupper()):
         value = config.get(key)
         shown = ("(set)" if value else "(not set)") if key in SECRET_SETTINGS else repr(value)
-        if key == "DATABASE_URL":
+        if key in {"DATABASE_URL", "REDIS_URL"}:
             shown = repr(re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(value)))
         click.echo(f"{PREFIX}{key} = {shown}")
     for advice in advice_for(config):
@@ -273,6 +286,6 @@ def check_config() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, forms_cli, drafts_cli, outbox_cli, users_cli):
+    for group in (db_cli, forms_cli, drafts_cli, outbox_cli, users_cli, jobs_cli):
         app.cli.add_command(group)
     app.cli.add_command(check_config)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -24,6 +25,14 @@ class Defaults:
     #: empty: an SQLite file in the instance folder
     DATABASE_URL = ""
     SQL_ECHO = False
+    #: connections each process keeps open to PostgreSQL, and how many more it may open at a peak;
+    #: the database must allow (pool + overflow) x processes on every machine, plus the workers
+    DB_POOL_SIZE = 5
+    DB_MAX_OVERFLOW = 5
+    #: a statement running longer than this is cancelled by PostgreSQL (milliseconds; 0: no limit)
+    DB_STATEMENT_TIMEOUT_MS = 30000
+    #: empty: background work runs in the web process; a Redis URL: Celery workers do it (`make worker`)
+    REDIS_URL = ""
     MUNICIPALITY_NAME = "Grums kommun"
     REFERENCE_PREFIX = "GRU"
     TIMEZONE = "Europe/Stockholm"
@@ -39,6 +48,12 @@ class Defaults:
     #: how many proxies in front of the application set X-Forwarded-* (0: none, trust nothing)
     TRUSTED_PROXIES = 0
     LOG_LEVEL = "INFO"
+    #: json (one object a line, for a log collector) or text (for a developer's terminal)
+    LOG_FORMAT = "json"
+    #: /metrics answers a request with ``Authorization: Bearer <this>``, or from these addresses/networks
+    #: (as the application sees them: behind a proxy, set TRUSTED_PROXIES); nobody when both are empty
+    METRICS_TOKEN = ""
+    METRICS_ALLOW: list[str] = []
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a resident may spend an evening on a form; the token lives with the session
@@ -62,6 +77,9 @@ class Defaults:
     OUTBOX_STUCK_SECONDS = 600
     #: inline delivery: how often any request also looks for mail that is due (retries)
     OUTBOX_SWEEP_SECONDS = 60
+    #: the text of delivered mail (it holds names and private links) is erased this long after delivery;
+    #: who got what and when stays on the case
+    OUTBOX_KEEP_BODY_DAYS = 30
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
 
 
@@ -117,6 +135,15 @@ def problems_of(config: Any) -> list[str]:
         key = config.get("SECRET_KEY") or ""
         if key in UNSAFE_KEYS or len(key) < 32:
             problems.append(f"{PREFIX}SECRET_KEY must be set to a random value of at least 32 characters")
+    if config["LOG_FORMAT"] not in {"json", "text"}:
+        problems.append(f"{PREFIX}LOG_FORMAT must be json or text")
+    if config["REDIS_URL"] and not config["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
+        problems.append(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+    for entry in config["METRICS_ALLOW"]:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            problems.append(f"{PREFIX}METRICS_ALLOW: {entry!r} is not an address or network")
     if not config["LANGUAGES"] or config["LANGUAGES"][0] != config["DEFAULT_LOCALE"]:
         problems.append(f"{PREFIX}LANGUAGES must start with the default locale {config['DEFAULT_LOCALE']!r}")
     return problems
@@ -132,6 +159,11 @@ def advice_for(config: Any) -> list[str]:
             advice.append(f"{PREFIX}SMTP_HOST is not set: mail is written to files, not sent")
         if not config["PUBLIC_BASE_URL"]:
             advice.append(f"{PREFIX}PUBLIC_BASE_URL is not set: links in mail use the address of each request")
+        if not config["REDIS_URL"] and not config["DATABASE_URL"].startswith("sqlite"):
+            advice.append(
+                f"{PREFIX}REDIS_URL is not set: mail and scheduled jobs run inside the web processes, and "
+                "rate limits are counted per process"
+            )
     return advice
 
 

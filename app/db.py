@@ -72,8 +72,15 @@ def new_token() -> str:
 WRITE_INTENT = "endorrin_write_intent"
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and writer serialisation (see below)."""
+def make_engine(
+    url: str, echo: bool = False, *, pool_size: int = 5, max_overflow: int = 5, statement_timeout_ms: int = 30000
+) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and writer serialisation (see below).
+
+    On PostgreSQL each process keeps ``pool_size`` connections (and opens up to ``max_overflow`` more at a
+    peak); a statement running longer than ``statement_timeout_ms`` is cancelled by the server, so a stuck
+    query frees its connection and the worker instead of holding them until gunicorn kills it.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -88,9 +95,11 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         echo=echo,
         json_serializer=_json_dumps,
         pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-        connect_args={"options": "-c statement_timeout=30000"} if url.startswith("postgresql") else {},
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_args={"options": f"-c statement_timeout={int(statement_timeout_ms)}"}
+        if url.startswith("postgresql")
+        else {},
     )
 
 
@@ -135,7 +144,13 @@ def init_db(app: Flask) -> None:
     A response below 400 commits; anything else (an error page, an exception) rolls back, so a request
     that fails half-way stores nothing.
     """
-    engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        echo=app.config["SQL_ECHO"],
+        pool_size=app.config["DB_POOL_SIZE"],
+        max_overflow=app.config["DB_MAX_OVERFLOW"],
+        statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"],
+    )
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = make_session_factory(engine)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, jsonify
@@ -21,7 +22,7 @@ def healthz() -> ResponseReturnValue:
 
 
 def readyz() -> ResponseReturnValue:
-    """200 when the database answers and its schema is the newest migration; 503 otherwise."""
+    """200 when the database answers, its schema is the newest migration, and Redis (if configured) answers."""
     problems = []
     engine = current_app.extensions["db_engine"]
     try:
@@ -33,6 +34,19 @@ def readyz() -> ResponseReturnValue:
             problems.append(f"database at revision {current}, code expects {head}")
     except Exception as error:
         problems.append(f"database: {type(error).__name__}")
+    if current_app.config["REDIS_URL"]:
+        try:
+            _redis().ping()
+        except Exception as error:
+            problems.append(f"redis: {type(error).__name__}")
     if problems:
         return jsonify(status="unavailable", problems=problems), 503
     return jsonify(status="ok")
+
+
+def _redis() -> redis.Redis:
+    client = current_app.extensions.get("health_redis")
+    if client is None:
+        client = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
+        current_app.extensions["health_redis"] = client
+    return client

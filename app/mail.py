@@ -38,7 +38,7 @@ def new_message_id() -> str:
 def queue_mail(session: Session, mail: OutgoingMail, now: datetime) -> OutboxMessage:
     """Queue ``mail`` in the request's transaction; it is delivered once the request has committed."""
     row = outbox.queue(session, mail, new_message_id(), now)
-    g.outbox_queued = True
+    g.setdefault("outbox_queued", []).append(row.id)
     return row
 
 
@@ -145,49 +145,64 @@ def _permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def deliver_due(app: Flask, limit: int = 50) -> tuple[int, int]:
-    """One delivery pass: send what is due; returns (sent, failed attempts). Each row commits on its own."""
+def deliver_one(app: Flask, message_id: int) -> bool | None:
+    """Deliver outbox row ``message_id`` if it is still pending and due: True sent, False failed, None not taken.
+
+    Safe to call any number of times and from any number of processes: the claim lets one through.
+    """
     config = app.config
-    sent = failed = 0
     factory = app.extensions["db_sessionmaker"]
     with factory() as session:
         with session.begin():
             _write_intent(session)
-            outbox.release_stuck(session, datetime.now(UTC), timedelta(seconds=config["OUTBOX_STUCK_SECONDS"]))
-        ids = outbox.due(session, datetime.now(UTC), limit)
-        session.rollback()
-    for message_id in ids:
-        with factory() as session:
-            with session.begin():
-                _write_intent(session)
-                row = outbox.claim(session, message_id, datetime.now(UTC))
-                if row is None:
-                    continue
-                message = build_message(row, session, config)
-            try:
-                send(message, config, app.instance_path)
-            except (OSError, smtplib.SMTPException) as error:
-                with session.begin():
-                    _write_intent(session)
-                    row = session.get(OutboxMessage, message_id, populate_existing=True)
-                    assert row is not None
-                    outbox.mark_failed(
-                        row,
-                        f"{type(error).__name__}: {error}",
-                        datetime.now(UTC),
-                        # A permanent refusal (5xx: no such mailbox) will not get better by trying again.
-                        max_attempts=row.attempts if _permanent(error) else config["OUTBOX_MAX_ATTEMPTS"],
-                        base_delay=timedelta(seconds=config["OUTBOX_RETRY_SECONDS"]),
-                    )
-                log.warning("mail %s not delivered: %s", row.message_id, error)
-                failed += 1
-                continue
+            row = outbox.claim(session, message_id, datetime.now(UTC))
+            if row is None:
+                return None
+            message = build_message(row, session, config)
+        try:
+            send(message, config, app.instance_path)
+        except (OSError, smtplib.SMTPException) as error:
             with session.begin():
                 _write_intent(session)
                 row = session.get(OutboxMessage, message_id, populate_existing=True)
                 assert row is not None
-                outbox.mark_sent(row, datetime.now(UTC))
-            sent += 1
+                outbox.mark_failed(
+                    row,
+                    f"{type(error).__name__}: {error}",
+                    datetime.now(UTC),
+                    # A permanent refusal (5xx: no such mailbox) will not get better by trying again.
+                    max_attempts=row.attempts if _permanent(error) else config["OUTBOX_MAX_ATTEMPTS"],
+                    base_delay=timedelta(seconds=config["OUTBOX_RETRY_SECONDS"]),
+                )
+            log.warning("mail %s (%s) not delivered: %s", message_id, row.kind, error)
+            return False
+        with session.begin():
+            _write_intent(session)
+            row = session.get(OutboxMessage, message_id, populate_existing=True)
+            assert row is not None
+            outbox.mark_sent(row, datetime.now(UTC))
+    return True
+
+
+def due_now(app: Flask, limit: int = 50, now: datetime | None = None) -> list[int]:
+    """Put back rows whose deliverer died (see ``OUTBOX_STUCK_SECONDS``), then the ids of what is due by ``now``."""
+    factory = app.extensions["db_sessionmaker"]
+    with factory() as session:
+        with session.begin():
+            _write_intent(session)
+            outbox.release_stuck(session, datetime.now(UTC), timedelta(seconds=app.config["OUTBOX_STUCK_SECONDS"]))
+        ids = outbox.due(session, now or datetime.now(UTC), limit)
+        session.rollback()
+    return ids
+
+
+def deliver_due(app: Flask, limit: int = 50) -> tuple[int, int]:
+    """One delivery pass: send what is due; returns (sent, failed attempts). Each row commits on its own."""
+    sent = failed = 0
+    for message_id in due_now(app, limit):
+        outcome = deliver_one(app, message_id)
+        sent += outcome is True
+        failed += outcome is False
     return sent, failed
 
 
@@ -200,19 +215,29 @@ def _deliver_quietly(app: Flask) -> None:
 
 
 def init_mail(app: Flask) -> None:
-    """In the embedded default, deliver right after a request that queued mail has committed.
+    """Deliver right after a request that queued mail has committed.
 
-    Any request also sweeps the outbox when the last sweep is more than a minute old, so retries after
-    a failed attempt happen without a worker, and nothing waits for the next mail to be queued.
+    With a Redis URL configured, the request hands the new rows to the Celery workers (``app.worker``);
+    otherwise (the embedded default) the web process delivers them itself, and any request also sweeps
+    the outbox when the last sweep is more than a minute old, so retries happen without a worker. Either
+    way the outbox rows are the truth: a hand-over that is lost is found again by the next sweep.
     """
     app.extensions["outbox_last_sweep"] = 0.0
 
     @app.after_request
     def deliver_after_commit(response: Response) -> Response:
-        queued = g.pop("outbox_queued", False) and response.status_code < 400
+        queued: list[int] = g.pop("outbox_queued", []) if response.status_code < 400 else []
+        g.pop("outbox_queued", None)
+        enqueue = app.extensions.get("outbox_enqueue")
+        if enqueue is not None:
+            if queued:
+                # call_on_close runs after the response is sent, and so after the commit in app.db; the
+                # request id goes along by hand, the request's context being gone by then.
+                request_id = g.get("request_id")
+                response.call_on_close(lambda: enqueue(queued, request_id))
+            return response
         stale = time.monotonic() - app.extensions["outbox_last_sweep"] > app.config["OUTBOX_SWEEP_SECONDS"]
         if app.config["MAIL_DELIVERY"] == "inline" and (queued or stale):
             app.extensions["outbox_last_sweep"] = time.monotonic()
-            # call_on_close runs after the response is sent, and so after the commit in app.db.
             response.call_on_close(lambda: _deliver_quietly(app))
         return response

@@ -10,6 +10,7 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, url_for
 
 from app.config import PROJECT_ROOT
+from app.metrics import RECEIPT_RENDER_SECONDS
 from eservices.receipts import ReceiptContext, ReceiptRenderer
 
 
@@ -38,4 +39,5 @@ def render_receipt(snapshot: Mapping[str, Any], verification_code: str) -> bytes
         verify_url=url_for("resident.verify", _external=True),
         timezone=current_app.config["TIMEZONE"],
     )
-    return renderer().pdf(snapshot, context)
+    with RECEIPT_RENDER_SECONDS.time():
+        return renderer().pdf(snapshot, context)

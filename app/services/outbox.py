@@ -112,7 +112,27 @@ def release_stuck(session: Session, now: datetime, older_than: timedelta) -> int
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxMessage.SENDING, OutboxMessage.claimed_at < now - older_than)
-        .values(status=OutboxMessage.PENDING, next_attempt_at=now)
+        # Due since it was claimed: it has waited long enough, and a sweep takes it at once.
+        .values(status=OutboxMessage.PENDING, next_attempt_at=OutboxMessage.claimed_at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def erase_delivered_bodies(session: Session, delivered_before: datetime) -> int:
+    """Erase the text of mail delivered before ``delivered_before``; returns how many were erased.
+
+    The text holds the resident's name and private links; once the mail is delivered it has done its
+    work. Recipient, subject and times stay, so staff still see on the case what was sent and when.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxMessage.SENT,
+            OutboxMessage.sent_at < delivered_before,
+            OutboxMessage.body_text != "",
+        )
+        .values(body_text="", body_html=None)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -107,3 +107,16 @@ def _genuine(submission: Submission) -> Verification:
         eservice_title=submission.snapshot.get("title"),
         received_at=submission.submitted_at,
     )
+
+
+def submissions_without_receipt(session: Session, limit: int = 100) -> list[int]:
+    """Ids of cases that have no stored receipt yet (filed by a path that left the rendering for later)."""
+    return list(
+        session.scalars(
+            select(Submission.id)
+            .outerjoin(Receipt, Receipt.submission_id == Submission.id)
+            .where(Receipt.id.is_(None))
+            .order_by(Submission.id)
+            .limit(limit)
+        )
+    )
