@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.config import PREFIX, Defaults, advice_for, problems_of
 from app.mail import deliver_due
 from app.models import RoleGrant, Unit, User
-from app.services import accounts, audit, filing
+from app.services import accounts, audit, filing, passwords
 from app.services import eservices as eservice_service
 from eservices.schema import DefinitionError
 
@@ -107,6 +107,14 @@ def _session() -> Session:
     return session
 
 
+#: what the password rules' codes mean, for the person at the terminal
+PASSWORD_PROBLEMS = {
+    passwords.TOO_SHORT: f"the password must be at least {passwords.MIN_LENGTH} characters long",
+    passwords.TOO_LONG: f"the password must be at most {passwords.MAX_LENGTH} characters long",
+    passwords.TOO_COMMON: "the password is one of the most common passwords; choose another (a few words will do)",
+}
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="", help="Full name (default: the email address).")
@@ -129,7 +137,8 @@ def users_create(email: str, name: str, role: str, unit_key: str | None, passwor
             user = accounts.create_user(session, email, name, chosen, now)
             accounts.grant(session, user, role, unit, now)
         except accounts.AccountError as error:
-            raise click.ClickException(f"Cannot create the user: {error}") from None
+            reason = PASSWORD_PROBLEMS.get(str(error), str(error))
+            raise click.ClickException(f"Cannot create the user: {reason}") from None
         audit.record(session, audit.USER_CREATED, now, actor_label="cli", user=user.email, role=role, unit=unit_key)
     click.echo(f"Created {user.email} ({role}{' in ' + unit_key if unit_key else ''}).")
     if password is None:
@@ -207,7 +216,7 @@ def check_config() -> None:
     for key in sorted(k for k in dir(Defaults) if k.isupper()):
         value = config.get(key)
         shown = ("(set)" if value else "(not set)") if key in SECRET_SETTINGS else repr(value)
-        if key == "DATABASE_URL":
+        if key in ("DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI"):
             shown = repr(re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(value)))
         click.echo(f"{PREFIX}{key} = {shown}")
     for advice in advice_for(config):

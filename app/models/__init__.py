@@ -7,7 +7,7 @@ from app.models.outbox import OutboxMessage
 from app.models.receipt import Receipt
 from app.models.submission import Attachment, CaseEvent, CaseLink, ReferenceCounter, Submission
 from app.models.unit import Unit
-from app.models.user import RoleGrant, User, UserSession
+from app.models.user import RecoveryCode, RoleGrant, User, UserSession
 
 __all__ = [
     "Attachment",
@@ -20,6 +20,7 @@ __all__ = [
     "FormVersion",
     "OutboxMessage",
     "Receipt",
+    "RecoveryCode",
     "ReferenceCounter",
     "RoleGrant",
     "Submission",

@@ -29,11 +29,17 @@ USER_DEACTIVATED = "user_deactivated"
 ROLE_GRANTED = "role_granted"
 ROLE_REVOKED = "role_revoked"
 UNIT_CREATED = "unit_created"
+MFA_ENROLLED = "mfa_enrolled"
+MFA_FAILED = "mfa_failed"
+MFA_RESET = "mfa_reset"
+RECOVERY_CODE_USED = "recovery_code_used"
+RECOVERY_CODES_REPLACED = "recovery_codes_replaced"
 
 ACTIONS = (
     LOGIN, LOGIN_FAILED, LOGOUT, CASE_VIEWED, FILE_DOWNLOADED, RECEIPT_DOWNLOADED, CASE_ASSIGNED, STATUS_CHANGED,
     NOTE_ADDED, MESSAGE_SENT, RESIDENT_REPLIED, CASES_EXPORTED, USER_CREATED, USER_ACTIVATED, USER_DEACTIVATED,
-    ROLE_GRANTED, ROLE_REVOKED, UNIT_CREATED,
+    ROLE_GRANTED, ROLE_REVOKED, UNIT_CREATED, MFA_ENROLLED, MFA_FAILED, MFA_RESET, RECOVERY_CODE_USED,
+    RECOVERY_CODES_REPLACED,
 )  # fmt: skip
 
 
@@ -57,6 +63,11 @@ ACTION_LABELS = {
     ROLE_GRANTED: N_("Granted a role"),
     ROLE_REVOKED: N_("Took away a role"),
     UNIT_CREATED: N_("Created a unit"),
+    MFA_ENROLLED: N_("Set up two-step sign-in"),
+    MFA_FAILED: N_("Wrong sign-in code"),
+    MFA_RESET: N_("Reset two-step sign-in"),
+    RECOVERY_CODE_USED: N_("Signed in with a recovery code"),
+    RECOVERY_CODES_REPLACED: N_("Made new recovery codes"),
 }
 
 

@@ -345,14 +345,35 @@ def resident_reply(
     return event
 
 
-def find_by_link(session: Session, token: str) -> Submission | None:
-    """The case a follow-the-case token opens: the receipt's link or one sent with a message."""
+class LinkExpired(Exception):
+    """The follow-the-case link belonged to a case closed longer ago than links are kept."""
+
+
+def closed_at(case: Submission) -> datetime | None:
+    """When the case was last closed, if it is closed now."""
+    if case.status != workflow.CLOSED:
+        return None
+    closing = [e.at for e in case.events if e.kind == CaseEvent.STATUS and e.data.get("to") == workflow.CLOSED]
+    return max(closing) if closing else None
+
+
+def find_by_link(session: Session, token: str, now: datetime, keep_after_close: timedelta) -> Submission | None:
+    """The case a follow-the-case token opens: the receipt's link or one sent with a message.
+
+    Tokens carry 256 bits (guessing is hopeless) and only their SHA-256 is stored; the lookup compares
+    digests, so how long it takes says nothing about the token itself. A link dies ``keep_after_close``
+    after its case was closed (:class:`LinkExpired`), so an old mail does not open the case for ever.
+    """
     digest = token_hash(token)
     case = session.scalar(select(Submission).where(Submission.follow_token_hash == digest))
+    if case is None:
+        link = session.scalar(select(CaseLink).where(CaseLink.token_hash == digest))
+        case = session.get(Submission, link.submission_id) if link is not None else None
     if case is not None:
-        return case
-    link = session.scalar(select(CaseLink).where(CaseLink.token_hash == digest))
-    return session.get(Submission, link.submission_id) if link is not None else None
+        closed = closed_at(case)
+        if closed is not None and now - closed > keep_after_close:
+            raise LinkExpired()
+    return case
 
 
 def _cell(value: str) -> str:
