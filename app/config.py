@@ -80,6 +80,9 @@ class Defaults:
     FORM_MIN_FILL_SECONDS = 4
     #: follow-the-case links stop working this many days after the case is closed
     FOLLOW_LINK_DAYS_AFTER_CLOSE = 90
+    #: ClamAV's clamd for scanning uploads (tcp://host:3310 or unix:///run/clamav/clamd.ctl); empty: no scan
+    CLAMD_URL = ""
+    CLAMD_TIMEOUT = 30
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_RETRY_SECONDS = 30
     OUTBOX_STUCK_SECONDS = 600
@@ -155,6 +158,8 @@ def advice_for(config: Any) -> list[str]:
             advice.append(f"{PREFIX}DATABASE_URL is SQLite: fine for one machine, use PostgreSQL for more")
         if not config["SMTP_HOST"]:
             advice.append(f"{PREFIX}SMTP_HOST is not set: mail is written to files, not sent")
+        if not config["CLAMD_URL"]:
+            advice.append(f"{PREFIX}CLAMD_URL is not set: uploaded files are not scanned for viruses")
         if not config["REDIS_URL"]:
             advice.append(f"{PREFIX}REDIS_URL is not set: rate limits are counted per process, not shared")
         if not config["PUBLIC_BASE_URL"]:

@@ -5,7 +5,7 @@ from app.models.draft import Draft, DraftFile
 from app.models.eservice import EService, FormVersion
 from app.models.outbox import OutboxMessage
 from app.models.receipt import Receipt
-from app.models.submission import Attachment, CaseEvent, CaseLink, ReferenceCounter, Submission
+from app.models.submission import Attachment, CaseEvent, CaseLink, NamedOfficer, ReferenceCounter, Submission
 from app.models.unit import Unit
 from app.models.user import RecoveryCode, RoleGrant, User, UserSession
 
@@ -18,6 +18,7 @@ __all__ = [
     "DraftFile",
     "EService",
     "FormVersion",
+    "NamedOfficer",
     "OutboxMessage",
     "Receipt",
     "RecoveryCode",

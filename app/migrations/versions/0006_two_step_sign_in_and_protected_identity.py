@@ -38,8 +38,35 @@ def upgrade() -> None:
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
 
+    # Protected identity: NOT NULL in two steps, every existing case unprotected.
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('protected', sa.Boolean(), nullable=True))
+    op.execute("UPDATE submissions SET protected = false")
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.alter_column('protected', existing_type=sa.Boolean(), nullable=False)
+
+    op.create_table('named_officers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('added_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_named_officers_submission_id_submissions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_named_officers_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_named_officers')),
+    sa.UniqueConstraint('submission_id', 'user_id', name='uq_named_officers_submission_user')
+    )
+    with op.batch_alter_table('named_officers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_named_officers_submission_id'), ['submission_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_named_officers_user_id'), ['user_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('named_officers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_named_officers_user_id'))
+        batch_op.drop_index(batch_op.f('ix_named_officers_submission_id'))
+    op.drop_table('named_officers')
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.drop_column('protected')
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
     op.drop_table('recovery_codes')
