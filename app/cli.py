@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.config import PREFIX, Defaults, advice_for, problems_of
 from app.mail import deliver_due
 from app.models import RoleGrant, Unit, User
-from app.services import accounts, audit, filing, passwords
+from app.services import accounts, audit, filing, mfa, passwords
 from app.services import eservices as eservice_service
 from eservices.schema import DefinitionError
 
@@ -177,6 +177,22 @@ def users_deactivate(email: str) -> None:
         accounts.set_active(session, user, False, now)
         audit.record(session, audit.USER_DEACTIVATED, now, actor_label="cli", user=user.email)
     click.echo(f"{email} is deactivated and signed out everywhere.")
+
+
+@users_cli.command("reset-mfa")
+@click.option("--email", required=True)
+def users_reset_mfa(email: str) -> None:
+    """Forget a user's authenticator app and recovery codes and end their sessions; they set it up again at
+    their next sign-in. For the last administrator, who has nobody to ask in the web interface.
+    """
+    now = datetime.now(UTC)
+    with _session() as session, session.begin():
+        user = session.scalar(select(User).where(User.email == accounts.normalize_email(email)))
+        if user is None:
+            raise click.ClickException("No such user.")
+        mfa.reset(session, user, now)
+        audit.record(session, audit.MFA_RESET, now, actor_label="cli", user=user.email)
+    click.echo(f"{email}: two-step sign-in reset; it is set up again at the next sign-in.")
 
 
 @users_cli.command("bootstrap-admin")

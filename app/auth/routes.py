@@ -17,12 +17,12 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.auth import bp
-from app.auth.forms import CodeForm, LoginForm
+from app.auth.forms import CodeForm, LoginForm, PasswordForm
 from app.auth.login import StaffUser
 from app.db import get_session
 from app.errors import render_error
 from app.models import User
-from app.services import accounts, audit, mfa
+from app.services import accounts, audit, mfa, passwords
 from app.throttle import account_blocked, count_failure, limiter, sign_in_per_address
 
 #: session keys: the token of a half sign-in, and where to go after it
@@ -229,6 +229,57 @@ def recovery_codes() -> Response | str | tuple[str, int]:
     return render_template(
         "auth/replace_codes.html", form=form, failed=failed, left=mfa.recovery_codes_left(get_session(), user)
     )
+
+
+def _password_problem(code: str) -> str:
+    if code == passwords.TOO_SHORT:
+        return ngettext(
+            "The new password must be at least %(num)d character long.",
+            "The new password must be at least %(num)d characters long.",
+            passwords.MIN_LENGTH,
+        )
+    if code == passwords.TOO_LONG:
+        return ngettext(
+            "The new password can be at most %(num)d character long.",
+            "The new password can be at most %(num)d characters long.",
+            passwords.MAX_LENGTH,
+        )
+    return gettext(
+        "That is one of the most common passwords, which are guessed first. "
+        "Choose another: a few words in a row make a good password."
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(sign_in_per_address, methods=["POST"])
+def change_password() -> Response | str | tuple[str, int]:
+    """The signed-in person sets a new password (the one handed over at creation is meant to be replaced)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    user: User = current_user.user
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if account_blocked("password", user.email):
+            return _too_many()
+        if form.new.data != form.repeat.data:
+            form.repeat.errors = [gettext("The two new passwords are not the same.")]
+        else:
+            now = _now()
+            try:
+                accounts.change_password(
+                    get_session(), user, form.current.data or "", form.new.data or "", current_user.token, now
+                )
+            except accounts.AccountError as error:
+                if str(error) == "wrong_password":
+                    count_failure("password", user.email)
+                    form.current.errors = [gettext("The current password is not right.")]
+                else:
+                    form.new.errors = [_password_problem(str(error))]
+            else:
+                audit.record(get_session(), audit.PASSWORD_CHANGED, now, actor=user, ip=request.remote_addr)
+                flash(gettext("Your password is changed. You are signed out everywhere else."))
+                return redirect(_home(current_user))
+    return render_template("auth/password.html", form=form)
 
 
 @bp.post("/logout")

@@ -101,6 +101,24 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def change_password(
+    session: Session, user: User, current: str, new: str, keep_token: str | None, now: datetime
+) -> None:
+    """Set ``user``'s password to ``new`` after checking ``current``; every other session of theirs ends.
+
+    Raises :class:`AccountError`: ``wrong_password``, or the rule ``new`` breaks (see passwords.py).
+    """
+    try:
+        HASHER.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise AccountError("wrong_password") from None
+    user.password_hash = hash_password(new)
+    others = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_token is not None:
+        others = others.where(UserSession.token_hash != _hash(keep_token))
+    session.execute(others.values(revoked_at=now))
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

@@ -236,3 +236,50 @@ def test_reset_needs_the_admin_role_and_the_csrf_token(hanna: User, browser: Sta
     assert admin.raw("POST", f"/admin/users/{hanna.id}/mfa/reset").status_code == 400
     reread(db)
     assert db.get(User, hanna.id).mfa_enrolled_at is not None
+
+
+def test_the_command_line_resets_two_step_sign_in_for_the_last_administrator(
+    app: Flask, browser: Staff, make_user, db: Session
+) -> None:
+    make_user("admin@grums.se", "admin")
+    browser.sign_in("admin@grums.se")
+    result = app.test_cli_runner().invoke(args=["users", "reset-mfa", "--email", "Admin@grums.se"])
+    assert result.exit_code == 0, result.output
+    assert closed(browser, "/admin/")
+    reread(db)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "mfa_reset"))
+    assert event.actor_label == "cli" and event.data == {"user": "admin@grums.se"}
+    password_only(browser, "admin@grums.se")
+    assert browser.url == "/auth/mfa/enrol"
+    unknown = app.test_cli_runner().invoke(args=["users", "reset-mfa", "--email", "ingen@grums.se"])
+    assert unknown.exit_code != 0 and "No such user" in unknown.output
+
+
+def test_staff_change_their_password_under_the_same_rules_and_other_sessions_end(
+    app: Flask, hanna: User, browser: Staff, db: Session
+) -> None:
+    browser.sign_in(EMAIL)
+    elsewhere = Staff(app.test_client())
+    elsewhere.sign_in(EMAIL)
+    browser.get("/auth/password")
+    attempts = [
+        ({"current": "fel-losenord-helt", "new": "kaffe och kanelbulle", "repeat": "kaffe och kanelbulle"},
+         "Det nuvarande lösenordet stämmer inte"),
+        ({"current": STAFF_PASSWORD, "new": "kort", "repeat": "kort"}, "minst 12 tecken"),
+        ({"current": STAFF_PASSWORD, "new": "qwerty123456", "repeat": "qwerty123456"}, "vanligaste lösenorden"),
+        ({"current": STAFF_PASSWORD, "new": "kaffe och kanelbulle", "repeat": "kaffe och bulle"}, "inte likadana"),
+    ]  # fmt: skip
+    for data, message in attempts:
+        browser.post("/auth/password", data)
+        assert browser.url == "/auth/password" and 'role="alert"' in browser.html and message in browser.html, message
+    browser.post(
+        "/auth/password", {"current": STAFF_PASSWORD, "new": "kaffe och kanelbulle", "repeat": "kaffe och kanelbulle"}
+    )
+    assert browser.url == "/staff/" and "Ditt lösenord är ändrat" in browser.html
+    assert not closed(browser) and closed(elsewhere)  # this browser stays, the other is signed out
+    assert "password_changed" in actions(db)
+    browser.sign_out()
+    password_only(browser, EMAIL, STAFF_PASSWORD)
+    assert browser.url == "/auth/login"
+    browser.sign_in(EMAIL, "kaffe och kanelbulle")
+    assert browser.url == "/staff/"
