@@ -25,6 +25,7 @@ from app.security import init_csrf, init_security_headers
 from app.staff import bp as staff_bp
 from app.studio import bp as studio_bp
 from app.templating import init_templating
+from app.throttle import init_throttle
 from app.worker import init_worker
 
 
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_i18n(app)
     init_csrf(app)
     init_security_headers(app)
+    init_throttle(app)
     init_login(app)
     init_receipts(app)
     init_mail(app)

@@ -19,7 +19,7 @@ from app import worker
 from app.config import PREFIX, Defaults, advice_for, problems_of
 from app.mail import deliver_due
 from app.models import RoleGrant, Unit, User
-from app.services import accounts, audit, filing, studio
+from app.services import accounts, audit, filing, mfa, passwords, studio
 from app.services import eservices as eservice_service
 from eservices.schema import DefinitionError
 
@@ -172,6 +172,14 @@ def _session() -> Session:
     return session
 
 
+#: what the password rules' codes mean, for the person at the terminal
+PASSWORD_PROBLEMS = {
+    passwords.TOO_SHORT: f"the password must be at least {passwords.MIN_LENGTH} characters long",
+    passwords.TOO_LONG: f"the password must be at most {passwords.MAX_LENGTH} characters long",
+    passwords.TOO_COMMON: "the password is one of the most common passwords; choose another (a few words will do)",
+}
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="", help="Full name (default: the email address).")
@@ -194,7 +202,8 @@ def users_create(email: str, name: str, role: str, unit_key: str | None, passwor
             user = accounts.create_user(session, email, name, chosen, now)
             accounts.grant(session, user, role, unit, now)
         except accounts.AccountError as error:
-            raise click.ClickException(f"Cannot create the user: {error}") from None
+            reason = PASSWORD_PROBLEMS.get(str(error), str(error))
+            raise click.ClickException(f"Cannot create the user: {reason}") from None
         audit.record(session, audit.USER_CREATED, now, actor_label="cli", user=user.email, role=role, unit=unit_key)
     click.echo(f"Created {user.email} ({role}{' in ' + unit_key if unit_key else ''}).")
     if password is None:
@@ -235,6 +244,22 @@ def users_deactivate(email: str) -> None:
     click.echo(f"{email} is deactivated and signed out everywhere.")
 
 
+@users_cli.command("reset-mfa")
+@click.option("--email", required=True)
+def users_reset_mfa(email: str) -> None:
+    """Forget a user's authenticator app and recovery codes and end their sessions; they set it up again at
+    their next sign-in. For the last administrator, who has nobody to ask in the web interface.
+    """
+    now = datetime.now(UTC)
+    with _session() as session, session.begin():
+        user = session.scalar(select(User).where(User.email == accounts.normalize_email(email)))
+        if user is None:
+            raise click.ClickException("No such user.")
+        mfa.reset(session, user, now)
+        audit.record(session, audit.MFA_RESET, now, actor_label="cli", user=user.email)
+    click.echo(f"{email}: two-step sign-in reset; it is set up again at the next sign-in.")
+
+
 @users_cli.command("bootstrap-admin")
 @click.option("--email", default="admin@grums.se", show_default=True)
 def users_bootstrap_admin(email: str) -> None:
@@ -272,7 +297,7 @@ def check_config() -> None:
     for key in sorted(k for k in dir(Defaults) if k.isupper()):
         value = config.get(key)
         shown = ("(set)" if value else "(not set)") if key in SECRET_SETTINGS else repr(value)
-        if key in {"DATABASE_URL", "REDIS_URL"}:
+        if key in {"DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI"}:
             shown = repr(re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(value)))
         click.echo(f"{PREFIX}{key} = {shown}")
     for advice in advice_for(config):

@@ -72,6 +72,32 @@ class Defaults:
     #: staff sign-in sessions end after this long without a request, and this long after sign-in at most
     STAFF_SESSION_IDLE_MINUTES = 30
     STAFF_SESSION_MAX_HOURS = 12
+    #: a half sign-in (password right, second factor not yet given) ends after this long
+    MFA_PENDING_MINUTES = 10
+    #: Redis (redis://host:6379/0): shared rate-limit counts for every process; empty: counted in memory
+    REDIS_URL = ""
+    #: where Flask-Limiter counts; empty: REDIS_URL when set, else memory://
+    RATELIMIT_STORAGE_URI = ""
+    RATELIMIT_KEY_PREFIX = "endorrin"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    #: sign-in posts (password and code) from one client address
+    RATELIMIT_SIGN_IN = "30 per 10 minutes"
+    #: failed passwords, and failed codes, for one account (whether it exists or not)
+    RATELIMIT_ACCOUNT_FAILURES = "10 per 15 minutes"
+    #: filed cases and replies from one client address (a library or school shares one address)
+    RATELIMIT_SUBMISSIONS = "30 per hour"
+    #: pages of answers saved from one client address
+    RATELIMIT_DRAFT_SAVES = "600 per hour"
+    #: a resident's form sent sooner than this after it was started is asked to be sent again (a script, surely)
+    FORM_MIN_FILL_SECONDS = 4
+    #: follow-the-case links stop working this many days after the case is closed
+    FOLLOW_LINK_DAYS_AFTER_CLOSE = 90
+    #: ClamAV's clamd for scanning uploads (tcp://host:3310 or unix:///run/clamav/clamd.ctl); empty: no scan
+    CLAMD_URL = ""
+    CLAMD_TIMEOUT = 30
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_RETRY_SECONDS = 30
     OUTBOX_STUCK_SECONDS = 600
@@ -108,6 +134,8 @@ def init_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if not app.config["SECRET_KEY"] and app.config["ENV"] == "development":
         app.config["SECRET_KEY"] = _development_key(Path(app.instance_path))
     app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     validate(app.config)
 
 
@@ -157,6 +185,10 @@ def advice_for(config: Any) -> list[str]:
             advice.append(f"{PREFIX}DATABASE_URL is SQLite: fine for one machine, use PostgreSQL for more")
         if not config["SMTP_HOST"]:
             advice.append(f"{PREFIX}SMTP_HOST is not set: mail is written to files, not sent")
+        if not config["CLAMD_URL"]:
+            advice.append(f"{PREFIX}CLAMD_URL is not set: uploaded files are not scanned for viruses")
+        if not config["REDIS_URL"]:
+            advice.append(f"{PREFIX}REDIS_URL is not set: rate limits are counted per process, not shared")
         if not config["PUBLIC_BASE_URL"]:
             advice.append(f"{PREFIX}PUBLIC_BASE_URL is not set: links in mail use the address of each request")
         if not config["REDIS_URL"] and not config["DATABASE_URL"].startswith("sqlite"):

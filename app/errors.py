@@ -16,6 +16,7 @@ TITLES = {
     410: lazy_gettext("The link no longer works"),
     413: lazy_gettext("What you sent is too large"),
     422: lazy_gettext("The request could not be understood"),
+    429: lazy_gettext("Too many attempts in a short time"),
     500: lazy_gettext("Something went wrong on our side"),
 }
 EXPLANATIONS = {
@@ -30,6 +31,9 @@ EXPLANATIONS = {
     410: lazy_gettext("The link has expired or has already been used. A saved draft is kept for a limited time only."),
     413: lazy_gettext("The files you sent are too large together. Send smaller files, or fewer at a time."),
     422: lazy_gettext("Something in what your browser sent was wrong. Go back and try again."),
+    429: lazy_gettext(
+        "For your security, we pause after many attempts from the same place. Wait a quarter of an hour and try again."
+    ),
     500: lazy_gettext("The error has been logged. Nothing was filed. Try again in a while."),
 }
 CSRF_EXPLANATION = lazy_gettext(

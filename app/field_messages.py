@@ -50,6 +50,13 @@ MESSAGES: Mapping[str, Any] = {
         "The PDF file contains scripts, attached files or a password, which we cannot accept. "
         "Save it again as an ordinary PDF, for example with Print to PDF, and upload that."
     ),
+    "file_infected": lazy_gettext(
+        "Our virus check found something harmful in the file, so it was not received. "
+        "Check your computer or phone for viruses and send a clean copy."
+    ),
+    "file_not_scanned": lazy_gettext(
+        "The file could not be checked for viruses just now, so it was not received. Try again in a while."
+    ),
 }
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import warnings
 
+from flask import current_app, has_app_context
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject, IndirectObject
 
+from app import virus_scan
 from eservices.fields import FieldError, Upload
 from eservices.fields.file import sniff
 
@@ -26,13 +28,28 @@ ACTIVE_PDF_KEYS = {"/JavaScript", "/JS", "/Launch", "/EmbeddedFiles", "/Embedded
 
 
 def clean_upload(upload: Upload) -> Upload:
-    """``upload`` with harmless content; raises :class:`FieldError` (``file_damaged``, ``file_active_content``)."""
+    """``upload`` with harmless content; raises :class:`FieldError` (``file_damaged``, ``file_active_content``,
+    and with a virus scanner configured ``file_infected``, ``file_not_scanned``).
+    """
+    _scan(upload.content)  # the bytes as received: what the resident sent is what is judged
     kind = sniff(upload.content)
     if kind in IMAGE_FORMATS:
         return Upload(upload.filename, _reencode(upload.content, IMAGE_FORMATS[kind]))
     if kind == "pdf":
         _check_pdf(upload.content)
     return upload
+
+
+def _scan(content: bytes) -> None:
+    url = current_app.config.get("CLAMD_URL", "") if has_app_context() else ""
+    if not url:
+        return
+    try:
+        virus_scan.scan(content, url, timeout=float(current_app.config["CLAMD_TIMEOUT"]))
+    except virus_scan.Infected:
+        raise FieldError("file_infected") from None
+    except virus_scan.ScanFailed:
+        raise FieldError("file_not_scanned") from None
 
 
 def _reencode(content: bytes, image_format: str) -> bytes:

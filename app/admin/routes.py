@@ -15,7 +15,7 @@ from app.admin.forms import ROLE_CHOICES, GrantForm, UnitForm, UserForm
 from app.auth.login import signed_in_user
 from app.db import get_session
 from app.models import AuditEvent, RoleGrant, Unit, User
-from app.services import accounts, audit
+from app.services import accounts, audit, mfa
 from app.services.cases import SWEDEN
 
 AUDIT_PAGE = 100
@@ -176,6 +176,26 @@ def set_active(user_id: int) -> Response:
         gettext("%(name)s can sign in again.", name=target.name)
         if active
         else gettext("%(name)s is deactivated and signed out everywhere.", name=target.name)
+    )
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.post("/users/<int(max=2147483647):user_id>/mfa/reset")
+def reset_mfa(user_id: int) -> Response:
+    """For someone who lost both phone and recovery codes: they set up the app again at their next sign-in."""
+    target = _user(user_id)
+    if target.id == signed_in_user().id:
+        flash(gettext("You cannot reset your own two-step sign-in. Ask another administrator."))
+        return redirect(url_for("admin.user", user_id=target.id))
+    mfa.reset(get_session(), target, _now())
+    audit.record(
+        get_session(), audit.MFA_RESET, _now(), actor=signed_in_user(), ip=request.remote_addr, user=target.email
+    )
+    flash(
+        gettext(
+            "%(name)s is signed out everywhere and sets up two-step sign-in again at the next sign-in.",
+            name=target.name,
+        )
     )
     return redirect(url_for("admin.user", user_id=target.id))
 

@@ -5,9 +5,9 @@ from app.models.draft import Draft, DraftFile
 from app.models.eservice import EService, FormVersion
 from app.models.outbox import OutboxMessage
 from app.models.receipt import Receipt
-from app.models.submission import Attachment, CaseEvent, CaseLink, ReferenceCounter, Submission
+from app.models.submission import Attachment, CaseEvent, CaseLink, NamedOfficer, ReferenceCounter, Submission
 from app.models.unit import Unit
-from app.models.user import RoleGrant, User, UserSession
+from app.models.user import RecoveryCode, RoleGrant, User, UserSession
 
 __all__ = [
     "Attachment",
@@ -18,8 +18,10 @@ __all__ = [
     "DraftFile",
     "EService",
     "FormVersion",
+    "NamedOfficer",
     "OutboxMessage",
     "Receipt",
+    "RecoveryCode",
     "ReferenceCounter",
     "RoleGrant",
     "Submission",

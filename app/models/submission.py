@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, JSONData, UTCDateTime, utcnow
@@ -41,6 +41,8 @@ class Submission(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     #: reference and answers, lower case without diacritics, for staff's free-text search
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: skyddad identitet: only the staff named in ``protectors`` see the case, and no export carries its answers
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -53,6 +55,21 @@ class Submission(Base):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="submission", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )
+    protectors: Mapped[list[NamedOfficer]] = relationship(order_by="NamedOfficer.id", cascade="all, delete-orphan")
+
+
+class NamedOfficer(Base):
+    """A member of staff named on a case with protected identity: the only people who see it."""
+
+    __tablename__ = "named_officers"
+    __table_args__ = (UniqueConstraint("submission_id", "user_id", name="uq_named_officers_submission_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class Attachment(StoredFile, Base):

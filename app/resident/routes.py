@@ -8,8 +8,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
-from flask_babel import force_locale, gettext
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, gettext, ngettext
 from werkzeug.wrappers import Response
 
 from app.db import get_session
@@ -19,11 +30,12 @@ from app.i18n import current_language
 from app.mail import confirmation_mail, queue_mail, resume_mail
 from app.models import CaseEvent, Draft, Submission
 from app.receipts import render_receipt
-from app.resident import bp
+from app.resident import bp, honeypot
 from app.resident.pages import field_views, review_rows
 from app.services import cases, filing
 from app.services import eservices as catalog_service
 from app.services import receipts as receipt_service
+from app.throttle import draft_saves_per_address, limiter, submissions_per_address
 from app.uploads import clean_upload
 from eservices import workflow
 from eservices.fields import Context, FieldError, Upload
@@ -137,6 +149,7 @@ def start(slug: str) -> str | tuple[str, int]:
 
 
 @bp.post("/e/<slug>/start")
+@limiter.limit(draft_saves_per_address)
 def begin(slug: str) -> Response:
     entry = _entry(slug)
     _draft, token = filing.start_draft(get_session(), entry.version, current_language(), _now(), _ttl())
@@ -185,8 +198,16 @@ class Flow:
         return url_for(f"{self.prefix}saved", slug=self.slug)
 
 
+def _honeypot_notice() -> str:
+    return gettext(
+        "A field that should stay empty was filled in, perhaps by a tool that fills in forms. "
+        "Nothing from this page was saved. Check your answers and continue."
+    )
+
+
 @bp.route("/e/<slug>/page/<int:number>", methods=["GET", "POST"])
-def page(slug: str, number: int) -> Response | str:
+@limiter.limit(draft_saves_per_address, methods=["POST"])
+def page(slug: str, number: int) -> Response | str | tuple[str, int]:
     loaded = _load(slug)
     if isinstance(loaded, Response):
         return loaded
@@ -197,7 +218,7 @@ def page(slug: str, number: int) -> Response | str:
 
 def fill_page(
     flow: Flow, entry: Any, draft: Draft, definition: FormDefinition, number: int, **extra: Any
-) -> Response | str:
+) -> Response | str | tuple[str, int]:
     """One page of questions: show it, or take its answers and go on (next, back, save, another language)."""
     if request.method == "POST" and request.form.get("version") != str(draft.form_version_id):
         abort(409)  # the page was filled in against a version that is no longer published
@@ -217,13 +238,18 @@ def fill_page(
     file_fields = {f.name for f in input_fields if f.type.takes_file}
     errors: dict[str, Any] = {}
     values: dict[str, list[str]] = {}
+    notice = None
     if request.method == "POST":
-        allowed = {"csrf_token", "action", "version"} | {f.name for f in input_fields}
+        allowed = {"csrf_token", "action", "version", honeypot.FIELD} | {f.name for f in input_fields}
         allowed |= {name + REMOVE_SUFFIX for name in file_fields}
         _check_post(draft, allowed, file_fields)
         action = request.form.get("action", "next")
         if action not in PAGE_ACTIONS and not _language_action(action):
             abort(400)
+    if request.method == "POST" and honeypot.tripped(request.form):
+        notice = _honeypot_notice()
+        values = {key: value for key, value in request.form.to_dict(flat=False).items() if key != honeypot.FIELD}
+    elif request.method == "POST":
         uploads = {
             name: Upload(filename=storage.filename or "", content=storage.read())
             for name, storage in request.files.items()
@@ -251,7 +277,7 @@ def fill_page(
             else:
                 values[item.name] = item.type.to_form(item.spec, draft.answers.get(item.name))
     position = visible.index(index)
-    return render_template(
+    html = render_template(
         "resident/page.html",
         entry=entry,
         definition=definition,
@@ -263,8 +289,10 @@ def fill_page(
         fields=field_views(definition, form_page, values, errors, draft.answers, current_language()),
         errors=errors,
         back_url=flow.page(visible[position - 1]) if position > 0 else flow.start(),
+        honeypot_notice=notice,
         **extra,
     )
+    return (html, 422) if notice else html
 
 
 def _after_page(flow: Flow, draft: Draft, definition: FormDefinition, index: int, action: str) -> Response:
@@ -286,7 +314,8 @@ def _after_page(flow: Flow, draft: Draft, definition: FormDefinition, index: int
 
 
 @bp.route("/e/<slug>/review", methods=["GET", "POST"])
-def review(slug: str) -> Response | str:
+@limiter.limit(submissions_per_address, methods=["POST"])
+def review(slug: str) -> Response | str | tuple[str, int]:
     loaded = _load(slug)
     if isinstance(loaded, Response):
         return loaded
@@ -301,25 +330,37 @@ def show_review(
     draft: Draft,
     definition: FormDefinition,
     submit: Callable[[Flow, Draft], Response],
+    guard: bool = True,
     **extra: Any,
-) -> Response | str:
-    """The review page; its send button calls ``submit``."""
+) -> Response | str | tuple[str, int]:
+    """The review page; its send button calls ``submit``. With ``guard``, a tripped honeypot or a form sent
+    quicker than a person fills it in is shown the page again with a calm notice instead."""
     visible = visible_pages(definition, draft.answers)
     unreached = [i for i in visible if i > draft.reached]
     if unreached and draft.reached < len(definition.pages):
         return redirect(flow.page(min(draft.reached, unreached[0])))
+    notice = None
     if request.method == "POST":
-        _check_post(draft, {"csrf_token", "action", "version"}, set())
+        _check_post(draft, {"csrf_token", "action", "version", honeypot.FIELD}, set())
         action = request.form.get("action", "submit")
         if action not in REVIEW_ACTIONS and not _language_action(action):
             abort(400)
+        if guard and action == "submit" and honeypot.tripped(request.form):
+            notice = _honeypot_notice()
+        elif (
+            guard
+            and action == "submit"
+            and honeypot.too_fast(draft.created_at, _now(), current_app.config["FORM_MIN_FILL_SECONDS"])
+        ):
+            notice = gettext("That was quicker than we expected from a person. Check your answers and send again.")
+    if request.method == "POST" and notice is None:
         if action.startswith("lang:"):
             return redirect(flow.review(lang=action.removeprefix("lang:")))
         if action == "save":
             filing.mark_saved(draft, _now(), _ttl())
             return redirect(flow.saved())
         return submit(flow, draft)
-    return render_template(
+    html = render_template(
         "resident/review.html",
         entry=entry,
         definition=definition,
@@ -329,8 +370,10 @@ def show_review(
         steps=len(visible) + 1,
         back_url=flow.page(visible[-1]),
         page_url=flow.page,
+        honeypot_notice=notice,
         **extra,
     )
+    return (html, 422) if notice else html
 
 
 def _submit(flow: Flow, draft: Draft) -> Response:
@@ -367,6 +410,7 @@ def _issue_receipt_and_confirmation(submission: Submission, follow_token: str) -
 
 
 @bp.route("/e/<slug>/saved", methods=["GET", "POST"])
+@limiter.limit(submissions_per_address, methods=["POST"])  # it sends mail: not a way to mail anyone at will
 def saved(slug: str) -> Response | str:
     loaded = _load(slug)
     if isinstance(loaded, Response):
@@ -424,7 +468,24 @@ def resume(token: str) -> Response:
 
 
 def _submission(token: str) -> Submission:
-    submission = cases.find_by_link(get_session(), token)
+    days = current_app.config["FOLLOW_LINK_DAYS_AFTER_CLOSE"]
+    try:
+        submission = cases.find_by_link(get_session(), token, _now(), timedelta(days=days))
+    except cases.LinkExpired:
+        abort(
+            make_response(
+                *render_error(
+                    410,
+                    ngettext(
+                        "Links to a case stop working %(num)d day after the case is closed. "
+                        "Contact the municipality if you have questions about your case.",
+                        "Links to a case stop working %(num)d days after the case is closed. "
+                        "Contact the municipality if you have questions about your case.",
+                        days,
+                    ),
+                )
+            )
+        )
     if submission is None:
         abort(404)
     return submission
@@ -443,6 +504,7 @@ def receipt(token: str) -> str:
 
 
 @bp.route("/case/<token>", methods=["GET", "POST"])
+@limiter.limit(submissions_per_address, methods=["POST"])
 def follow(token: str) -> Response | tuple[str, int]:
     """The resident's page for their case: status, what happened, messages, and a way to answer."""
     submission = _submission(token)
@@ -521,6 +583,7 @@ def easy_read() -> str:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(draft_saves_per_address, methods=["POST"])  # each post is a PDF to parse
 def verify() -> str:
     """Anyone can check a receipt: by reference and code, or by sending the PDF itself."""
     result = None

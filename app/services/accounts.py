@@ -13,11 +13,20 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import RoleGrant, Unit, User, UserSession
+from app.services import passwords
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-#: verified against when the email is unknown, so a wrong email costs the same time as a wrong password
-_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
-MIN_PASSWORD_LENGTH = 12
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash made with HASHER's cost, verified against when the email is unknown: a wrong email then
+    costs the same time as a wrong password, and the answer's timing does not tell which accounts exist.
+    """
+    key = id(HASHER)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = HASHER.hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[key]
 
 
 class AccountError(ValueError):
@@ -29,8 +38,10 @@ def normalize_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password_too_short")
+    """The argon2id hash of an acceptable ``password``; raises :class:`AccountError` with the rule it breaks."""
+    problem = passwords.problem_with(password)
+    if problem is not None:
+        raise AccountError(problem)
     return HASHER.hash(password)
 
 
@@ -80,7 +91,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this email and password, else None; the same work is done either way."""
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
     try:
-        HASHER.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+        HASHER.verify(user.password_hash if user is not None else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
@@ -90,17 +101,62 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def change_password(
+    session: Session, user: User, current: str, new: str, keep_token: str | None, now: datetime
+) -> None:
+    """Set ``user``'s password to ``new`` after checking ``current``; every other session of theirs ends.
+
+    Raises :class:`AccountError`: ``wrong_password``, or the rule ``new`` breaks (see passwords.py).
+    """
+    try:
+        HASHER.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise AccountError("wrong_password") from None
+    user.password_hash = hash_password(new)
+    others = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_token is not None:
+        others = others.where(UserSession.token_hash != _hash(keep_token))
+    session.execute(others.values(revoked_at=now))
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start_session(session: Session, user: User, ip: str | None, now: datetime) -> str:
-    """A new sign-in session for ``user``; returns the token the browser keeps."""
+def start_session(session: Session, user: User, ip: str | None, now: datetime, *, second_factor: bool) -> str:
+    """A new sign-in session for ``user``; returns the token the browser keeps.
+
+    Without ``second_factor`` the session is half a sign-in: :func:`resume_pending` finds it for the
+    second step, :func:`resume_session` never does.
+    """
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=_hash(token), user=user, created_at=now, last_seen_at=now, ip=ip))
-    user.last_login_at = now
+    session.add(
+        UserSession(
+            token_hash=_hash(token),
+            user=user,
+            created_at=now,
+            last_seen_at=now,
+            ip=ip,
+            mfa_passed_at=now if second_factor else None,
+        )
+    )
+    if second_factor:
+        user.last_login_at = now
     session.flush()
     return token
+
+
+def resume_pending(session: Session, token: str, now: datetime, lifetime: timedelta) -> User | None:
+    """The user whose password was right and who is to give the second factor, if ``token`` is that
+    half sign-in, not ended and started less than ``lifetime`` ago.
+    """
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None or row.mfa_passed_at is not None or not row.user.active:
+        return None
+    if now - row.created_at > lifetime:
+        row.revoked_at = now
+        return None
+    return row.user
 
 
 @dataclass(frozen=True)
@@ -120,7 +176,7 @@ def resume_session(
     signed in longer ago than ``lifetime``. An expired session is ended for good.
     """
     row = session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None or row.revoked_at is not None or not row.user.active:
+    if row is None or row.revoked_at is not None or row.mfa_passed_at is None or not row.user.active:
         return None
     if now - row.last_seen_at > idle or now - row.created_at > lifetime:
         row.revoked_at = now

@@ -38,12 +38,24 @@ ESERVICE_OPENED = "eservice_opened"
 ESERVICE_ARCHIVED = "eservice_archived"
 ESERVICE_RESTORED = "eservice_restored"
 DRAFT_DISCARDED = "draft_discarded"
+MFA_ENROLLED = "mfa_enrolled"
+MFA_FAILED = "mfa_failed"
+MFA_RESET = "mfa_reset"
+RECOVERY_CODE_USED = "recovery_code_used"
+RECOVERY_CODES_REPLACED = "recovery_codes_replaced"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an audit action name, not a password
+CASE_PROTECTED = "case_protected"
+CASE_UNPROTECTED = "case_unprotected"
+OFFICER_NAMED = "officer_named"
+OFFICER_UNNAMED = "officer_unnamed"
 
 ACTIONS = (
     LOGIN, LOGIN_FAILED, LOGOUT, CASE_VIEWED, FILE_DOWNLOADED, RECEIPT_DOWNLOADED, CASE_ASSIGNED, STATUS_CHANGED,
     NOTE_ADDED, MESSAGE_SENT, RESIDENT_REPLIED, CASES_EXPORTED, USER_CREATED, USER_ACTIVATED, USER_DEACTIVATED,
     ROLE_GRANTED, ROLE_REVOKED, UNIT_CREATED, ESERVICE_CREATED, ESERVICE_IMPORTED, ESERVICE_PUBLISHED,
     ESERVICE_UNPUBLISHED, ESERVICE_CLOSED, ESERVICE_OPENED, ESERVICE_ARCHIVED, ESERVICE_RESTORED, DRAFT_DISCARDED,
+    ROLE_GRANTED, ROLE_REVOKED, UNIT_CREATED, MFA_ENROLLED, MFA_FAILED, MFA_RESET, RECOVERY_CODE_USED,
+    RECOVERY_CODES_REPLACED, PASSWORD_CHANGED, CASE_PROTECTED, CASE_UNPROTECTED, OFFICER_NAMED, OFFICER_UNNAMED,
 )  # fmt: skip
 
 
@@ -76,6 +88,16 @@ ACTION_LABELS = {
     ESERVICE_ARCHIVED: N_("Archived an e-service"),
     ESERVICE_RESTORED: N_("Restored an e-service"),
     DRAFT_DISCARDED: N_("Discarded a draft"),
+    MFA_ENROLLED: N_("Set up two-step sign-in"),
+    MFA_FAILED: N_("Wrong sign-in code"),
+    MFA_RESET: N_("Reset two-step sign-in"),
+    RECOVERY_CODE_USED: N_("Signed in with a recovery code"),
+    RECOVERY_CODES_REPLACED: N_("Made new recovery codes"),
+    PASSWORD_CHANGED: N_("Changed their password"),
+    CASE_PROTECTED: N_("Marked protected identity"),
+    CASE_UNPROTECTED: N_("Removed protected identity"),
+    OFFICER_NAMED: N_("Named a case officer on a protected case"),
+    OFFICER_UNNAMED: N_("Took a case officer off a protected case"),
 }
 
 

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import new_token
-from app.models import Attachment, CaseEvent, CaseLink, EService, RoleGrant, Submission, User
+from app.models import Attachment, CaseEvent, CaseLink, EService, NamedOfficer, RoleGrant, Submission, User
 from app.services import audit
 from app.services.accounts import units_with_role
 from app.services.filing import token_hash
@@ -78,6 +78,7 @@ class Cursor:
 class InboxRow:
     submission: Submission
     title: str
+    #: masked; None for a case with protected identity, whose number is not shown in any list
     personnummer: str | None
 
 
@@ -98,9 +99,18 @@ def visible_units(user: User) -> set[int]:
     return units_with_role(user, "staff")
 
 
+def _named(user: User) -> Any:
+    """The condition "``user`` is named on the case", for queries over submissions."""
+    return exists(
+        select(NamedOfficer.id).where(NamedOfficer.submission_id == Submission.id, NamedOfficer.user_id == user.id)
+    )
+
+
 def _filtered(user: User, filt: InboxFilter, *, with_status: bool = True) -> tuple[Select[Any], bool]:
     query = select(Submission).join(EService, EService.id == Submission.eservice_id)
     query = query.where(EService.unit_id.in_(visible_units(user) or {-1}))
+    # A case with protected identity does not exist for anyone not named on it: not in lists, counts or exports.
+    query = query.where(or_(Submission.protected.is_(False), _named(user)))
     invalid_reference = False
     if filt.eservice:
         query = query.where(EService.slug == filt.eservice)
@@ -184,6 +194,8 @@ def inbox(
 
 def _row(submission: Submission) -> InboxRow:
     personnummer = None
+    if submission.protected:
+        return InboxRow(submission, submission.snapshot["title"].get("sv", ""), None)
     for page in submission.snapshot["pages"]:
         for item in page["fields"]:
             if item["type"] == "personnummer" and item["value"]:
@@ -199,11 +211,24 @@ def get_case(session: Session, user: User, reference: str) -> Submission | None:
     case = session.scalar(select(Submission).where(Submission.reference == reference))
     if case is None or case.eservice.unit_id not in visible_units(user):
         return None
+    if case.protected and not is_named(case, user):
+        return None  # the same answer as for a case that does not exist
     return case
 
 
+def is_named(case: Submission, user: User) -> bool:
+    return any(named.user_id == user.id for named in case.protectors)
+
+
 def colleagues(session: Session, case: Submission) -> list[User]:
-    """Active staff of the case's unit, who may be assigned the case."""
+    """Active staff of the case's unit who may be assigned the case: on a protected case, those named on it."""
+    if case.protected:
+        return sorted((n.user for n in case.protectors if n.user.active), key=lambda person: person.name)
+    return unit_staff(session, case)
+
+
+def unit_staff(session: Session, case: Submission) -> list[User]:
+    """Active staff of the case's unit: who could be named on it if it is protected."""
     return list(
         session.scalars(
             select(User)
@@ -213,6 +238,62 @@ def colleagues(session: Session, case: Submission) -> list[User]:
             .distinct()
         )
     )
+
+
+class ProtectionError(ValueError):
+    """A change to who may see a protected case that cannot be made; the message code says why."""
+
+
+def protect(session: Session, case: Submission, actor: User, now: datetime, ip: str | None) -> None:
+    """Mark the case as skyddad identitet: from now on only named staff see it. The person marking it is named,
+    and so is the assigned case officer, so that nobody handling it loses it.
+    """
+    if case.protected:
+        return
+    case.protected = True
+    for person in {actor.id: actor, **({case.assigned_to.id: case.assigned_to} if case.assigned_to else {})}.values():
+        case.protectors.append(NamedOfficer(user=person, added_at=now))
+    audit.record(session, audit.CASE_PROTECTED, now, actor=actor, submission=case, ip=ip)
+    session.flush()
+
+
+def unprotect(session: Session, case: Submission, actor: User, now: datetime, ip: str | None) -> None:
+    """The case is an ordinary case again, seen by all staff of its unit."""
+    if not case.protected:
+        return
+    case.protected = False
+    case.protectors.clear()
+    audit.record(session, audit.CASE_UNPROTECTED, now, actor=actor, submission=case, ip=ip)
+    session.flush()
+
+
+def name_officer(session: Session, case: Submission, actor: User, person: User, now: datetime, ip: str | None) -> None:
+    """Let ``person`` (staff of the case's unit) see the protected case too."""
+    if not case.protected:
+        raise ProtectionError("not_protected")
+    if case.eservice.unit_id not in visible_units(person) or not person.active:
+        raise ProtectionError("not_staff_of_unit")
+    if is_named(case, person):
+        return
+    case.protectors.append(NamedOfficer(user=person, added_at=now))
+    audit.record(session, audit.OFFICER_NAMED, now, actor=actor, submission=case, ip=ip, user=person.email)
+    session.flush()
+
+
+def unname_officer(
+    session: Session, case: Submission, actor: User, person: User, now: datetime, ip: str | None
+) -> None:
+    """``person`` no longer sees the protected case; the last named person cannot be taken off."""
+    named = [n for n in case.protectors if n.user_id == person.id]
+    if not named:
+        return
+    if len(case.protectors) == 1:
+        raise ProtectionError("last_named")
+    case.protectors.remove(named[0])
+    if case.assigned_to_id == person.id:
+        case.assigned_to = None
+    audit.record(session, audit.OFFICER_UNNAMED, now, actor=actor, submission=case, ip=ip, user=person.email)
+    session.flush()
 
 
 def _check_version(case: Submission, expected: int | None) -> None:
@@ -345,14 +426,35 @@ def resident_reply(
     return event
 
 
-def find_by_link(session: Session, token: str) -> Submission | None:
-    """The case a follow-the-case token opens: the receipt's link or one sent with a message."""
+class LinkExpired(Exception):
+    """The follow-the-case link belonged to a case closed longer ago than links are kept."""
+
+
+def closed_at(case: Submission) -> datetime | None:
+    """When the case was last closed, if it is closed now."""
+    if case.status != workflow.CLOSED:
+        return None
+    closing = [e.at for e in case.events if e.kind == CaseEvent.STATUS and e.data.get("to") == workflow.CLOSED]
+    return max(closing) if closing else None
+
+
+def find_by_link(session: Session, token: str, now: datetime, keep_after_close: timedelta) -> Submission | None:
+    """The case a follow-the-case token opens: the receipt's link or one sent with a message.
+
+    Tokens carry 256 bits (guessing is hopeless) and only their SHA-256 is stored; the lookup compares
+    digests, so how long it takes says nothing about the token itself. A link dies ``keep_after_close``
+    after its case was closed (:class:`LinkExpired`), so an old mail does not open the case for ever.
+    """
     digest = token_hash(token)
     case = session.scalar(select(Submission).where(Submission.follow_token_hash == digest))
+    if case is None:
+        link = session.scalar(select(CaseLink).where(CaseLink.token_hash == digest))
+        case = session.get(Submission, link.submission_id) if link is not None else None
     if case is not None:
-        return case
-    link = session.scalar(select(CaseLink).where(CaseLink.token_hash == digest))
-    return session.get(Submission, link.submission_id) if link is not None else None
+        closed = closed_at(case)
+        if closed is not None and now - closed > keep_after_close:
+            raise LinkExpired()
+    return case
 
 
 def _cell(value: str) -> str:
@@ -367,12 +469,15 @@ def export_csv(
     columns: Sequence[tuple[str, str]],
     headings: Sequence[str],
     status_label: Callable[[str], str],
+    protected_text: str,
 ) -> Iterator[str]:
     """The filtered cases as CSV text chunks: UTF-8 with a BOM (Excel), one column per question in ``columns``.
 
     ``headings`` name the six fixed columns (reference, e-service, received, status, case officer,
     language) in the reader's language; ``columns`` are (field name, Swedish label) of the chosen
     e-service. Rows are read in batches, so the memory used does not grow with the number of cases.
+    A case with protected identity (seen only by those named on it) has ``protected_text`` in every answer
+    column: its address and personnummer never leave the system in a file.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
@@ -382,7 +487,10 @@ def export_csv(
     query, _ = _filtered(user, filt)
     query = query.order_by(Submission.submitted_at.desc(), Submission.id.desc()).execution_options(yield_per=500)
     for case in session.scalars(query):
-        values = {f["name"]: f["display"].get("sv", "") for page in case.snapshot["pages"] for f in page["fields"]}
+        if case.protected:
+            values = {name: protected_text for name, _ in columns}
+        else:
+            values = {f["name"]: f["display"].get("sv", "") for page in case.snapshot["pages"] for f in page["fields"]}
         row = [
             case.reference,
             case.snapshot["title"].get("sv", ""),

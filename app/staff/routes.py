@@ -107,6 +107,7 @@ def _case_page(case: Submission, status: int = 200, **extra: Any) -> tuple[str, 
             events=events,
             files=files,
             colleagues=cases.colleagues(get_session(), case),
+            unit_staff=cases.unit_staff(get_session(), case),
             transitions=workflow.available(case.status),
             state_label=lambda state: gettext(workflow.STATE_LABELS.get(state, state)),
             transition_label=lambda action: (
@@ -237,6 +238,47 @@ def message(reference: str) -> BaseResponse | tuple[str, int]:
     return redirect(url_for("staff.case", reference=reference) + "#timeline")
 
 
+@bp.post("/cases/<reference>/protection")
+def protection(reference: str) -> BaseResponse:
+    """Skyddad identitet: mark or unmark the case, and name who may see it (staff of the case's unit)."""
+    found = _case(reference)
+    user = signed_in_user()
+    action = request.form.get("change", "")
+    person = None
+    if action in ("name", "unname"):
+        choice = request.form.get("user", "")
+        if not choice.isdigit() or not 0 < int(choice) < 2**31:
+            abort(400)
+        person = get_session().get(User, int(choice))
+        if person is None:
+            abort(400)
+    try:
+        if action == "protect":
+            cases.protect(get_session(), found, user, _now(), request.remote_addr)
+            flash(gettext("The case is marked protected identity. Only the staff named on it can see it."))
+        elif action == "unprotect":
+            cases.unprotect(get_session(), found, user, _now(), request.remote_addr)
+            flash(gettext("The case no longer has protected identity. All staff of the unit can see it."))
+        elif action == "name" and person is not None:
+            cases.name_officer(get_session(), found, user, person, _now(), request.remote_addr)
+            flash(gettext("%(name)s can now see the case.", name=person.name))
+        elif action == "unname" and person is not None:
+            cases.unname_officer(get_session(), found, user, person, _now(), request.remote_addr)
+            flash(gettext("%(name)s can no longer see the case.", name=person.name))
+        else:
+            abort(400)
+    except cases.ProtectionError as error:
+        get_session().rollback()
+        flash(
+            gettext("At least one person must be named on a protected case.")
+            if str(error) == "last_named"
+            else gettext("Only staff of the case's unit can be named on it.")
+        )
+    if not cases.get_case(get_session(), user, reference):
+        return redirect(url_for("staff.inbox"))  # the user took themselves off the case
+    return redirect(url_for("staff.case", reference=reference) + "#protection")
+
+
 @bp.get("/cases/<reference>/files/<int(max=2147483647):file_id>")
 def download(reference: str, file_id: int) -> Response:
     found = _case(reference)
@@ -296,6 +338,7 @@ def export() -> Response:
         gettext("Case officer"), gettext("Language"),
     ]  # fmt: skip
     labels = {state: gettext(label) for state, label in workflow.STATE_LABELS.items()}
+    protected_text = gettext("(protected identity: see the case)")
 
     def status_label(state: str) -> str:
         return labels.get(state, state)
@@ -305,7 +348,7 @@ def export() -> Response:
         with app.extensions["db_sessionmaker"]() as session:
             exporter = session.get(User, user_id)
             assert exporter is not None
-            yield from cases.export_csv(session, exporter, filt, columns, headings, status_label)
+            yield from cases.export_csv(session, exporter, filt, columns, headings, status_label, protected_text)
 
     name = f"arenden-{filt.eservice or 'alla'}-{datetime.now(UTC).date().isoformat()}.csv"
     return Response(

@@ -120,7 +120,7 @@ def preview_review(slug: str) -> Response | str:
     loaded = _loaded(slug)
     if isinstance(loaded, Response):
         return loaded
-    return show_review(_flow(slug), *loaded, submit=_sent, **_extra(loaded[0].eservice))
+    return show_review(_flow(slug), *loaded, submit=_sent, guard=False, **_extra(loaded[0].eservice))
 
 
 @bp.get("/e/<slug>/preview/saved")

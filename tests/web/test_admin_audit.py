@@ -68,6 +68,7 @@ def test_a_case_lifecycle_leaves_a_complete_audit_trail(app: Flask, db: Session,
     actions = [e.action for e in events]
     # Every opening of the case page is a view (the page is shown again after each change).
     assert [a for a in actions if a != "case_viewed"] == [
+        "mfa_enrolled",
         "login",
         "case_assigned",
         "status_changed",
@@ -91,7 +92,7 @@ def test_a_case_lifecycle_leaves_a_complete_audit_trail(app: Flask, db: Session,
             assert (event.actor_id, event.actor_label) == (None, "resident"), event.action
         else:
             assert (event.actor_id, event.actor_label) == (officer.user.id, email), event.action
-        if event.action in ("login", "cases_exported"):
+        if event.action in ("mfa_enrolled", "login", "cases_exported"):
             assert event.reference is None
         else:
             assert event.reference == reference, event.action
@@ -116,9 +117,10 @@ def test_a_case_lifecycle_leaves_a_complete_audit_trail(app: Flask, db: Session,
     admin = login_as("admin", email="admin@grums.se")
     admin.get("/admin/audit?lang=en")  # actions are shown by name, in the interface language
     listed = [row for row in audit_rows(admin) if row[1] != "forms load"]
-    assert [row[2] for row in listed] == [LABELS[a] for a in ["login", *actions[::-1]]]
-    assert listed[1][1:5] == [email, "Exported cases", "", IP]
-    assert listed[-1][1:5] == [email, "Signed in", "", IP]
+    # The administrator's own sign-in (the app set up first) is the newest.
+    assert [row[2] for row in listed] == [LABELS[a] for a in ["login", "mfa_enrolled", *actions[::-1]]]
+    assert listed[2][1:5] == [email, "Exported cases", "", IP]
+    assert listed[-1][1:5] == [email, "Set up two-step sign-in", "", IP]
 
     admin.get("/admin/audit?" + urlencode({"action": "status_changed"}))
     assert [row[2] for row in audit_rows(admin)] == ["Changed the status"] * 4
@@ -130,7 +132,7 @@ def test_a_case_lifecycle_leaves_a_complete_audit_trail(app: Flask, db: Session,
     ]  # the automatic resume after a reply
     admin.get("/admin/audit?" + urlencode({"reference": reference.lower()}))
     by_reference = audit_rows(admin)
-    assert len(by_reference) == len([a for a in actions if a not in ("login", "cases_exported")])
+    assert len(by_reference) == len([a for a in actions if a not in ("mfa_enrolled", "login", "cases_exported")])
     assert {row[3] for row in by_reference} == {reference}
     admin.get("/admin/audit?" + urlencode({"action": "note_added", "reference": reference}))
     assert [row[2] for row in audit_rows(admin)] == ["Wrote a note"]

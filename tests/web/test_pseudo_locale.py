@@ -21,7 +21,7 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from conftest import ROOT, Resident
+from conftest import RECOVERY_CODE, ROOT, TOTP_SECRET, Resident, totp_now
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -210,11 +210,16 @@ def test_every_page_speaks_only_through_the_catalogs(pseudo_app: Flask, db: Sess
     staff = Resident(pseudo_app.test_client())
     check(staff, "/auth/login", typed)
     staff.post(f"/auth/login?lang={PSEUDO}", {"email": "hanna@grums.se", "password": "ett-langt-losenord-1"})
+    assert staff.url == "/auth/mfa/enrol"
+    secret = TOTP_SECRET.search(staff.html).group(1)
+    check(staff, "/auth/mfa/enrol", [*typed, secret])
+    staff.post(f"/auth/mfa/enrol?lang={PSEUDO}", {"code": totp_now(secret)})
+    assert leftovers(staff.html, [*typed, *RECOVERY_CODE.findall(staff.html)]) == []
     check(staff, "/staff/", typed)
     reference = re.search(r"GRU-\d{4}-\d{5}[A-Z]", staff.html).group(0)
     check(staff, f"/staff/cases/{reference}", typed)
     for url in ("/admin/", "/admin/units", "/admin/users/new", "/admin/audit"):
-        check(staff, url, [*typed, *system_data, "login", "case_viewed", "user_created"])
+        check(staff, url, [*typed, *system_data, "login", "case_viewed", "user_created", "second_factor: app"])
 
 
 def test_the_studio_speaks_only_through_the_catalogs(pseudo_app: Flask, db: Session) -> None:
@@ -237,6 +242,7 @@ def test_the_studio_speaks_only_through_the_catalogs(pseudo_app: Flask, db: Sess
     browser = Resident(pseudo_app.test_client())
     browser.get("/auth/login")
     browser.post(f"/auth/login?lang={PSEUDO}", {"email": "kim@grums.se", "password": "ett-langt-losenord-1"})
+    browser.post(f"/auth/mfa/enrol?lang={PSEUDO}", {"code": totp_now(TOTP_SECRET.search(browser.html).group(1))})
     for url in ("/studio/", "/studio/?archived=1", "/studio/new", "/studio/import"):
         check(browser, url, names)
     for path in sorted((ROOT / "forms").glob("*.yaml")):

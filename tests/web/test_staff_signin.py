@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from conftest import CSRF, STAFF_PASSWORD, Staff, reread
+from conftest import CSRF, STAFF_PASSWORD, Staff, forget_used_codes, reread, totp_now
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,7 +110,9 @@ def test_sign_out_ends_the_session_on_the_server_so_a_copied_cookie_is_useless(
 
     reread(db)
     stored = db.scalars(select(UserSession).where(UserSession.user_id == hanna.id)).all()
-    assert len(stored) == 1 and stored[0].revoked_at is not None
+    # The half sign-in (password only) and the session after the second factor: both ended.
+    assert [s.mfa_passed_at is not None for s in stored] == [False, True]
+    assert all(s.revoked_at is not None for s in stored)
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "logout")).actor_id == hanna.id
 
 
@@ -143,11 +145,17 @@ def test_the_session_and_its_csrf_token_are_new_after_sign_in(app: Flask, hanna:
     browser.get("/auth/login")
     before_cookie, before_token = session_cookie(browser), browser.token()
     browser.post("/auth/login", {"email": EMAIL, "password": STAFF_PASSWORD})
+    half_cookie = session_cookie(browser)  # password given, second factor not yet
+    assert half_cookie != before_cookie
+    assert login_redirect(browser.raw("GET", "/staff/"))  # the password alone opens nothing
+    browser.second_factor(EMAIL)
     assert browser.url == "/staff/"
-    assert session_cookie(browser) != before_cookie
+    assert session_cookie(browser) not in (before_cookie, half_cookie)
     assert browser.token() != before_token
-    # Someone who planted or saw the cookie from before the sign-in is not signed in with it.
+    # Someone who planted or saw the cookie from before the sign-in, or from between its two steps, is not
+    # signed in with it.
     assert login_redirect(with_cookie(app, before_cookie).raw("GET", "/staff/"))
+    assert login_redirect(with_cookie(app, half_cookie).raw("GET", "/staff/"))
 
 
 def test_an_anonymous_visit_is_sent_to_sign_in_and_back_again(hanna: User, browser: Staff, make_submission) -> None:
@@ -173,20 +181,20 @@ OFF_SITE = [
 ]
 
 
-def test_next_never_leads_off_the_site(hanna: User, browser: Staff) -> None:
-    browser.get("/auth/login")
-    token = browser.token()
+def test_next_never_leads_off_the_site(app: Flask, hanna: User, browser: Staff) -> None:
+    browser.sign_in(EMAIL)  # the first sign-in sets up the app
+    browser.sign_out()
     landed = {}
     for target in OFF_SITE:
-        response = browser.raw(
-            "POST",
-            "/auth/login?next=" + quote(target, safe=""),
-            data={"csrf_token": token, "email": EMAIL, "password": STAFF_PASSWORD},
-        )
+        url = "/auth/login?next=" + quote(target, safe="")
+        browser.get(url)
+        browser.post(url, {"email": EMAIL, "password": STAFF_PASSWORD})
+        assert browser.url == "/auth/mfa", target
+        code = totp_now(forget_used_codes(app, EMAIL))
+        response = browser.raw("POST", "/auth/mfa", data={"csrf_token": browser.token(), "code": code})
         assert response.status_code == 302, target
         landed[target] = response.headers["Location"]
-        browser.get("/auth/login")
-        token = browser.token()  # a new one after each sign-in
+        browser.sign_out()
     assert landed == dict.fromkeys(OFF_SITE, "/staff/")
 
 
@@ -210,6 +218,7 @@ def test_a_change_sent_after_the_session_ended_leads_back_to_the_case_not_to_an_
     login_url = response.headers["Location"]
     browser.get(login_url)
     browser.post(login_url, {"email": EMAIL, "password": STAFF_PASSWORD})
+    browser.second_factor(EMAIL)
     assert browser.page.status_code == 200, (browser.page.status_code, browser.url)
 
 
