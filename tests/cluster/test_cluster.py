@@ -10,11 +10,13 @@ import os
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from email.utils import make_msgid
 from typing import Any
 
+import pytest
 import redis
 from conftest import STAFF_EMAIL, STAFF_PASSWORD, Browser, Cluster, file_request, wait_for
 from sqlalchemy import create_engine, func, select, text
@@ -32,8 +34,12 @@ SUBMISSIONS = int(os.environ.get("CLUSTER_SUBMISSIONS", "64"))
 CLIENTS = 32
 
 
-def engine_of(cluster: Cluster) -> Engine:
-    return create_engine(cluster.url, pool_size=1)
+@pytest.fixture
+def engine(cluster: Cluster) -> Iterator[Engine]:
+    """The cluster's database, for the test's own look at what was stored; closed even when a test fails."""
+    made = create_engine(cluster.url, pool_size=1)
+    yield made
+    made.dispose()
 
 
 def serial(reference: str) -> int:
@@ -66,13 +72,12 @@ def file_many(cluster: Cluster, count: int, start: int, bases: list[str] | None 
 
 
 def test_submissions_over_both_instances_get_consecutive_references_receipts_and_one_mail_each(
-    cluster: Cluster, smtp: Any
+    cluster: Cluster, engine: Engine, smtp: Any
 ) -> None:
     started = time.monotonic()
     filed = file_many(cluster, SUBMISSIONS, start=0)
     took = time.monotonic() - started
 
-    engine = engine_of(cluster)
     with engine.connect() as connection:
         references = list(connection.scalars(select(Submission.reference)))
         receipts = connection.scalar(select(func.count()).select_from(Receipt))
@@ -87,7 +92,6 @@ def test_submissions_over_both_instances_get_consecutive_references_receipts_and
     assert len(counts) == SUBMISSIONS and set(counts.values()) == {1}, "every mail exactly once"
     assert {m["To"] for m in smtp.inbox.messages} == set(filed)
     assert outbox_ids(engine, status=OutboxMessage.SENT) == set(counts)
-    engine.dispose()
     print(f"\n{SUBMISSIONS} submissions over two instances in {took:.1f} s")
 
 
@@ -113,7 +117,7 @@ def all_stored_whole(engine: Engine) -> None:
 
 
 def test_an_instance_killed_mid_wave_loses_nothing_it_confirmed_and_the_other_keeps_serving(
-    cluster: Cluster, smtp: Any
+    cluster: Cluster, engine: Engine, smtp: Any
 ) -> None:
     wave = max(40, SUBMISSIONS // 4)
     outcomes: dict[str, tuple[int, str | None]] = {}
@@ -141,7 +145,6 @@ def test_an_instance_killed_mid_wave_loses_nothing_it_confirmed_and_the_other_ke
     assert all(outcomes[email][0] == 0 for email in failed), "only requests to the killed instance failed"
     assert finished_after_kill_on_other > 0, "the other instance kept serving"
 
-    engine = engine_of(cluster)
     confirmed = {reference for _instance, reference in outcomes.values() if reference is not None}
     with engine.connect() as connection:
         stored = set(connection.scalars(select(Submission.reference)))
@@ -156,7 +159,6 @@ def test_an_instance_killed_mid_wave_loses_nothing_it_confirmed_and_the_other_ke
 
     wait_for(sent_all, 60, "the wave's mail")
     assert set(received(smtp).values()) == {1}
-    engine.dispose()
 
 
 def queue_mail_directly(engine: Engine, count: int) -> None:
@@ -169,22 +171,22 @@ def queue_mail_directly(engine: Engine, count: int) -> None:
 
 
 def test_a_worker_killed_mid_delivery_is_replaced_and_every_mail_arrives_once_at_most_twice_in_flight(
-    cluster: Cluster, smtp: Any
+    cluster: Cluster, engine: Engine, smtp: Any
 ) -> None:
-    engine = engine_of(cluster)
     cluster.worker.stop()
-    queue_mail_directly(engine, 40)
+    queue_mail_directly(engine, 24)
     smtp.inbox.delay = 0.15
     before = len(smtp.inbox.envelopes)
     try:
         cluster.start_worker()
-        wait_for(lambda: len(smtp.inbox.envelopes) >= before + 8, 30, "the new worker to start delivering")
+        wait_for(lambda: len(smtp.inbox.envelopes) >= before + 4, 90, "the new worker to start delivering")
         cluster.worker.kill()
         in_flight = outbox_ids(engine, status=OutboxMessage.SENDING)
         waiting = outbox_ids(engine, status=OutboxMessage.PENDING)
         assert waiting, "the worker was killed with mail still to deliver"
         cluster.start_worker()
-        wait_for(lambda: outbox_ids(engine, status=OutboxMessage.SENT) >= waiting | in_flight, 60, "every mail")
+        # A killed worker's mail waits OUTBOX_STUCK_SECONDS (in flight) or its hand-over's expiry (queued).
+        wait_for(lambda: outbox_ids(engine, status=OutboxMessage.SENT) >= waiting | in_flight, 180, "every mail")
     finally:
         smtp.inbox.delay = 0.0
     time.sleep(1)
@@ -193,11 +195,9 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_every_mail_arrives_once_at
     twice = {message_id for message_id, times in counts.items() if times > 1}
     assert twice <= in_flight, "only a mail in flight at the kill may arrive twice"
     assert all(counts[message_id] == 2 for message_id in twice)
-    engine.dispose()
 
 
-def test_a_redis_flush_mid_run_loses_no_mail(cluster: Cluster, smtp: Any, broker: redis.Redis) -> None:
-    engine = engine_of(cluster)
+def test_a_redis_flush_mid_run_loses_no_mail(cluster: Cluster, engine: Engine, smtp: Any, broker: redis.Redis) -> None:
     before = len(smtp.inbox.envelopes)
     smtp.inbox.delay = 1.0  # slower than the filing, so the flush catches hand-overs still queued
     try:
@@ -214,7 +214,6 @@ def test_a_redis_flush_mid_run_loses_no_mail(cluster: Cluster, smtp: Any, broker
     assert set(counts.values()) <= {1, 2} and all(  # the earlier test may have left one twice
         counts[m["Message-ID"]] == 1 for m in smtp.inbox.messages if m["To"] in filed
     ), "every mail of this run exactly once"
-    engine.dispose()
 
 
 def test_a_staff_session_from_one_instance_works_on_the_other_and_sign_out_ends_it_everywhere(
@@ -238,11 +237,9 @@ def test_a_staff_session_from_one_instance_works_on_the_other_and_sign_out_ends_
     assert "/auth/login" in copied.url, "a copy of the signed-out cookie is refused by the other instance too"
 
 
-def test_metrics_add_up_every_worker_and_logs_are_json_without_personal_data(cluster: Cluster) -> None:
-    engine = engine_of(cluster)
+def test_metrics_add_up_every_worker_and_logs_are_json_without_personal_data(cluster: Cluster, engine: Engine) -> None:
     with engine.connect() as connection:
         filed = connection.scalar(select(func.count()).select_from(Submission))
-    engine.dispose()
     with urllib.request.urlopen(cluster.bases[1] + "/metrics", timeout=10) as response:
         exposition = response.read().decode()
     values: dict[str, float] = {}
