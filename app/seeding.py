@@ -318,6 +318,8 @@ def seed_cases(
     while done < count:
         chunk = [pair for _, pair in zip(range(min(batch, count - done)), rows, strict=False)]
         with engine.begin() as connection:
+            if postgres:  # a batch may take longer than the application's statement timeout
+                connection.execute(text("SET LOCAL statement_timeout = 0"))
             write = _copy if postgres else _executemany
             write(connection, "submissions", SUBMISSION_COLUMNS, [s for s, _ in chunk])
             write(connection, "case_events", EVENT_COLUMNS, [e for _, e in chunk])
@@ -334,10 +336,14 @@ def seed_cases(
                 connection.execute(insert(ReferenceCounter.__table__).values(prefix=prefix, year=year, last=last))
         if postgres:
             connection.execute(text("SELECT setval('submissions_id_seq', (SELECT max(id) FROM submissions))"))
-            connection.execute(text("ANALYZE submissions"))
-            connection.execute(text("ANALYZE case_events"))
         else:
             connection.execute(text("ANALYZE"))
+    if postgres:
+        # Statistics and the visibility map, as autovacuum would leave them some time after a bulk load.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SET statement_timeout = 0"))
+            connection.execute(text("VACUUM ANALYZE submissions"))
+            connection.execute(text("VACUUM ANALYZE case_events"))
     return done
 
 

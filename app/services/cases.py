@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.db import new_token
 from app.models import Attachment, CaseEvent, CaseLink, EService, RoleGrant, Submission, User
@@ -28,6 +28,9 @@ from eservices.text import fold
 
 SWEDEN = ZoneInfo("Europe/Stockholm")
 PAGE_SIZE = 50
+#: status counts stop at this many: counting every case on each inbox page would grow with the archive
+#: (a million closed cases read for every page); "more than 1 000" is as useful to a handläggare
+COUNT_CAP = 1000
 
 
 class CaseChanged(Exception):
@@ -86,8 +89,11 @@ class InboxPage:
     rows: list[InboxRow]
     next_cursor: str | None
     previous_cursor: str | None
+    #: cases per status, at most COUNT_CAP + 1 (more than COUNT_CAP when capped)
     counts: dict[str, int]
     total: int
+    #: some count reached COUNT_CAP: ``total`` is a lower bound ("more than ...")
+    capped: bool = False
     #: the free text looked like a reference but is not a valid one (a digit mistyped)
     invalid_reference: bool = False
     #: units the user may see
@@ -98,12 +104,21 @@ def visible_units(user: User) -> set[int]:
     return units_with_role(user, "staff")
 
 
-def _filtered(user: User, filt: InboxFilter, *, with_status: bool = True) -> tuple[Select[Any], bool]:
-    query = select(Submission).join(EService, EService.id == Submission.eservice_id)
-    query = query.where(EService.unit_id.in_(visible_units(user) or {-1}))
+def _visible_eservices(session: Session, user: User, slug: str | None) -> list[int]:
+    """Ids of the e-services whose cases ``user`` may see (only ``slug``'s when given)."""
+    query = select(EService.id).where(EService.unit_id.in_(visible_units(user) or {-1}))
+    if slug:
+        query = query.where(EService.slug == slug)
+    return list(session.scalars(query)) or [-1]
+
+
+def _filtered(
+    session: Session, user: User, filt: InboxFilter, *, with_status: bool = True, columns: Any = Submission
+) -> tuple[Select[Any], bool]:
+    # The e-services are resolved first (a handful of ids), so the case query reads one table and its
+    # indexes can serve both the filter and the order.
+    query = select(columns).where(Submission.eservice_id.in_(_visible_eservices(session, user, filt.eservice)))
     invalid_reference = False
-    if filt.eservice:
-        query = query.where(EService.slug == filt.eservice)
     if with_status and filt.status:
         query = query.where(Submission.status == filt.status)
     if filt.assigned == "me":
@@ -143,7 +158,8 @@ def inbox(
     session: Session, user: User, filt: InboxFilter, after: Cursor | None = None, before: Cursor | None = None
 ) -> InboxPage:
     """One page of the cases ``user`` may see, by keyset pagination (no OFFSET, so deep pages stay fast)."""
-    query, invalid_reference = _filtered(user, filt)
+    query, invalid_reference = _filtered(session, user, filt)
+    query = query.options(joinedload(Submission.assigned_to))
     newest_first = filt.order != "asc"
     t, i = Submission.submitted_at, Submission.id
     backwards = before is not None and after is None
@@ -164,22 +180,37 @@ def inbox(
     first, last = (found[0], found[-1]) if found else (None, None)
     has_next = more if not backwards else True
     has_previous = (cursor is not None) if not backwards else more
-    count_query, _ = _filtered(user, filt, with_status=False)
-    counts_rows = session.execute(
-        count_query.with_only_columns(Submission.status, func.count()).group_by(Submission.status).order_by(None)
-    ).all()
-    counts = {status: 0 for status in workflow.STATES}
-    counts.update({status: number for status, number in counts_rows})
+    counts = _capped_counts(session, user, filt)
     total = counts.get(filt.status, 0) if filt.status else sum(counts.values())
+    shown = [counts.get(filt.status, 0)] if filt.status else list(counts.values())
     return InboxPage(
         rows=rows,
         next_cursor=Cursor(last.submitted_at, last.id).encode() if last is not None and has_next and found else None,
         previous_cursor=Cursor(first.submitted_at, first.id).encode() if first is not None and has_previous else None,
         counts=counts,
         total=total,
+        capped=any(number > COUNT_CAP for number in shown),
         invalid_reference=invalid_reference,
         unit_ids=visible_units(user),
     )
+
+
+def _capped_counts(session: Session, user: User, filt: InboxFilter) -> dict[str, int]:
+    """Cases per status under the other filters, each counted up to COUNT_CAP + 1, in one query.
+
+    Each count reads at most COUNT_CAP + 1 index entries, so the inbox costs the same with a thousand
+    cases or a million.
+    """
+    base, _ = _filtered(session, user, filt, with_status=False, columns=literal(1))
+    counters = [
+        select(func.count())
+        .select_from(base.where(Submission.status == state).limit(COUNT_CAP + 1).subquery())
+        .scalar_subquery()
+        .label(state)
+        for state in workflow.STATES
+    ]
+    found = session.execute(select(*counters)).one()
+    return {state: int(number) for state, number in zip(workflow.STATES, found, strict=True)}
 
 
 def _row(submission: Submission) -> InboxRow:
@@ -196,7 +227,16 @@ def _row(submission: Submission) -> InboxRow:
 
 def get_case(session: Session, user: User, reference: str) -> Submission | None:
     """The case with ``reference`` if ``user`` may handle it; None otherwise (also for other units' cases)."""
-    case = session.scalar(select(Submission).where(Submission.reference == reference))
+    case = session.scalar(
+        select(Submission)
+        .where(Submission.reference == reference)
+        .options(
+            joinedload(Submission.eservice),
+            joinedload(Submission.assigned_to),
+            selectinload(Submission.events).joinedload(CaseEvent.actor),
+            selectinload(Submission.attachments),
+        )
+    )
     if case is None or case.eservice.unit_id not in visible_units(user):
         return None
     return case
@@ -379,8 +419,12 @@ def export_csv(
     header = [*headings, *[label for _, label in columns]]
     buffer.write("\ufeff")
     writer.writerow(header)
-    query, _ = _filtered(user, filt)
-    query = query.order_by(Submission.submitted_at.desc(), Submission.id.desc()).execution_options(yield_per=500)
+    query, _ = _filtered(session, user, filt)
+    query = (
+        query.options(joinedload(Submission.assigned_to))
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc())
+        .execution_options(yield_per=500)
+    )
     for case in session.scalars(query):
         values = {f["name"]: f["display"].get("sv", "") for page in case.snapshot["pages"] for f in page["fields"]}
         row = [
