@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app.db import new_token
+from app.db import UTCDateTime, new_token
 from app.models import Attachment, CaseEvent, CaseLink, EService, RoleGrant, Submission, User
 from app.services import audit
 from app.services.accounts import units_with_role
@@ -89,8 +89,9 @@ class InboxPage:
     rows: list[InboxRow]
     next_cursor: str | None
     previous_cursor: str | None
-    #: cases per status, at most COUNT_CAP + 1 (more than COUNT_CAP when capped)
-    counts: dict[str, int]
+    #: cases per status, at most COUNT_CAP + 1 (more than COUNT_CAP when capped); None: not counted (a
+    #: free-text search that matches more than COUNT_CAP cases)
+    counts: dict[str, int | None]
     total: int
     #: some count reached COUNT_CAP: ``total`` is a lower bound ("more than ...")
     capped: bool = False
@@ -166,9 +167,11 @@ def inbox(
     cursor = before if backwards else after
     if cursor is not None:
         # Rows beyond the cursor in reading direction; reversed when paging back.
-        later = or_(t > cursor.submitted_at, and_(t == cursor.submitted_at, i > cursor.id))
-        earlier = or_(t < cursor.submitted_at, and_(t == cursor.submitted_at, i < cursor.id))
-        query = query.where(earlier if newest_first != backwards else later)
+        # A row-value comparison, which an index on (submitted_at, id) answers as one range; the equivalent
+        # "t < x OR (t = x AND i < y)" makes PostgreSQL walk the index from the top to the cursor.
+        position = tuple_(t, i)
+        mark = tuple_(literal(cursor.submitted_at, UTCDateTime()), literal(cursor.id))
+        query = query.where(position < mark if newest_first != backwards else position > mark)
     descending = newest_first != backwards
     query = query.order_by(t.desc(), i.desc()) if descending else query.order_by(t.asc(), i.asc())
     found = list(session.scalars(query.limit(PAGE_SIZE + 1)))
@@ -181,26 +184,38 @@ def inbox(
     has_next = more if not backwards else True
     has_previous = (cursor is not None) if not backwards else more
     counts = _capped_counts(session, user, filt)
-    total = counts.get(filt.status, 0) if filt.status else sum(counts.values())
     shown = [counts.get(filt.status, 0)] if filt.status else list(counts.values())
+    total = sum(COUNT_CAP + 1 if number is None else number for number in shown)
     return InboxPage(
         rows=rows,
         next_cursor=Cursor(last.submitted_at, last.id).encode() if last is not None and has_next and found else None,
         previous_cursor=Cursor(first.submitted_at, first.id).encode() if first is not None and has_previous else None,
         counts=counts,
         total=total,
-        capped=any(number > COUNT_CAP for number in shown),
+        capped=any(number is None or number > COUNT_CAP for number in shown),
         invalid_reference=invalid_reference,
         unit_ids=visible_units(user),
     )
 
 
-def _capped_counts(session: Session, user: User, filt: InboxFilter) -> dict[str, int]:
+def _capped_counts(session: Session, user: User, filt: InboxFilter) -> dict[str, int | None]:
     """Cases per status under the other filters, each counted up to COUNT_CAP + 1, in one query.
 
     Each count reads at most COUNT_CAP + 1 index entries, so the inbox costs the same with a thousand
-    cases or a million.
+    cases or a million. A free-text search is counted among its newest COUNT_CAP + 1 matches instead
+    (in the page's own order, which the planner serves from the received-time index, however common the
+    word): exact when there are fewer, otherwise not counted per status (None).
     """
+    if filt.text.strip():
+        matches, _ = _filtered(session, user, filt, with_status=False, columns=Submission.status)
+        newest = matches.order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(COUNT_CAP + 1).subquery()
+        found = {
+            status: int(number)
+            for status, number in session.execute(select(newest.c.status, func.count()).group_by(newest.c.status))
+        }
+        if sum(found.values()) > COUNT_CAP:
+            return {state: None for state in workflow.STATES}
+        return {state: found.get(state, 0) for state in workflow.STATES}
     base, _ = _filtered(session, user, filt, with_status=False, columns=literal(1))
     counters = [
         select(func.count())

@@ -116,6 +116,10 @@ def test_status_counts_stop_at_the_cap(app: Flask, db: Session, login_as, monkey
     assert "Fler än 3 ärenden" in officer.html
     officer.get("/staff/?status=closed&q=zzzzzz")
     assert "0 ärenden" in officer.html
+    # A free-text search matching more than the cap is not counted per status, and says so in the total.
+    officer.get("/staff/?q=gru")  # in every reference
+    listed = officer.html.split('class="status-counts"', 1)[1].split("</ul>", 1)[0]
+    assert ">Avslutat</a>" in listed and "Fler än 3 ärenden" in officer.html
 
 
 def test_inbox_and_case_page_read_cases_through_indexes(app: Flask, db: Session, login_as) -> None:
