@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.db import UTCDateTime, new_token
-from app.models import Attachment, CaseEvent, CaseLink, EService, RoleGrant, Submission, User
+from app.models import Attachment, CaseEvent, CaseLink, EService, FormVersion, RoleGrant, Submission, User
 from app.services import audit
 from app.services.accounts import units_with_role
 from app.services.filing import token_hash
@@ -114,11 +114,11 @@ def _visible_eservices(session: Session, user: User, slug: str | None) -> list[i
 
 
 def _filtered(
-    session: Session, user: User, filt: InboxFilter, *, with_status: bool = True, columns: Any = Submission
+    session: Session, user: User, filt: InboxFilter, *, with_status: bool = True, columns: Any = (Submission,)
 ) -> tuple[Select[Any], bool]:
     # The e-services are resolved first (a handful of ids), so the case query reads one table and its
     # indexes can serve both the filter and the order.
-    query = select(columns).where(Submission.eservice_id.in_(_visible_eservices(session, user, filt.eservice)))
+    query = select(*columns).where(Submission.eservice_id.in_(_visible_eservices(session, user, filt.eservice)))
     invalid_reference = False
     if with_status and filt.status:
         query = query.where(Submission.status == filt.status)
@@ -207,7 +207,7 @@ def _capped_counts(session: Session, user: User, filt: InboxFilter) -> dict[str,
     word): exact when there are fewer, otherwise not counted per status (None).
     """
     if filt.text.strip():
-        matches, _ = _filtered(session, user, filt, with_status=False, columns=Submission.status)
+        matches, _ = _filtered(session, user, filt, with_status=False, columns=(Submission.status,))
         newest = matches.order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(COUNT_CAP + 1).subquery()
         found = {
             status: int(number)
@@ -216,7 +216,7 @@ def _capped_counts(session: Session, user: User, filt: InboxFilter) -> dict[str,
         if sum(found.values()) > COUNT_CAP:
             return {state: None for state in workflow.STATES}
         return {state: found.get(state, 0) for state in workflow.STATES}
-    base, _ = _filtered(session, user, filt, with_status=False, columns=literal(1))
+    base, _ = _filtered(session, user, filt, with_status=False, columns=(literal(1),))
     counters = [
         select(func.count())
         .select_from(base.where(Submission.status == state).limit(COUNT_CAP + 1).subquery())
@@ -434,27 +434,40 @@ def export_csv(
     header = [*headings, *[label for _, label in columns]]
     buffer.write("\ufeff")
     writer.writerow(header)
-    query, _ = _filtered(session, user, filt)
+    # Plain rows, not ORM objects, and no snapshot unless its answers are exported (one e-service chosen):
+    # the title a case was filed under is its form version's Swedish title, looked up once per version.
+    titles = {
+        version_id: (definition.get("title") or {}).get("sv", "")
+        for version_id, definition in session.execute(select(FormVersion.id, FormVersion.definition))
+    }
+    wanted: list[Any] = [Submission.reference, Submission.form_version_id, Submission.submitted_at]
+    wanted += [Submission.status, User.name, Submission.locale, Submission.snapshot if columns else literal(None)]
+    query, _ = _filtered(session, user, filt, columns=wanted)
     query = (
-        query.options(joinedload(Submission.assigned_to))
+        query.outerjoin(User, User.id == Submission.assigned_to_id)
         .order_by(Submission.submitted_at.desc(), Submission.id.desc())
-        .execution_options(yield_per=500)
+        .execution_options(yield_per=2000)
     )
-    for case in session.scalars(query):
-        values = {f["name"]: f["display"].get("sv", "") for page in case.snapshot["pages"] for f in page["fields"]}
-        row = [
-            case.reference,
-            case.snapshot["title"].get("sv", ""),
-            case.submitted_at.astimezone(SWEDEN).strftime("%Y-%m-%d %H:%M"),
-            status_label(case.status),
-            case.assigned_to.name if case.assigned_to else "",
-            case.locale,
-            *[values.get(name, "") for name, _ in columns],
-        ]
-        writer.writerow([_cell(value) for value in row])
+    for reference, version_id, submitted_at, status, officer, locale, snapshot in session.execute(query):
+        values = (
+            {f["name"]: f["display"].get("sv", "") for page in snapshot["pages"] for f in page["fields"]}
+            if snapshot
+            else {}
+        )
+        # Reference, time, status and language are ours; only text others wrote can carry a formula.
+        writer.writerow(
+            [
+                reference,
+                _cell(titles.get(version_id, "")),
+                submitted_at.astimezone(SWEDEN).isoformat(sep=" ", timespec="minutes")[:16],
+                status_label(status),
+                _cell(officer or ""),
+                locale,
+                *[_cell(values.get(name, "")) for name, _ in columns],
+            ]
+        )
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-        session.expunge(case)
     yield buffer.getvalue()
