@@ -44,6 +44,8 @@ def main() -> None:
     rows: list[Row | Absolute] = []
     started = time.monotonic()
     for part in parts:
+        if rows:  # what is measured so far, so a long run that is stopped still shows it
+            log(render(rows))
         log(f"== {part}")
         if part == "startup":
             from bench import startup
