@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker jobs test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt
+.PHONY: help run serve worker jobs test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt bench-quick bench-tools
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -76,7 +76,19 @@ format: $(STAMP) ## format the code
 bench-receipt: $(STAMP) ## receipt rendering: ours against stock WeasyPrint (ratio; target <= 0.4)
 	$(BIN)/python -m bench.receipt
 
-bench: bench-receipt ## every benchmark (figures are ratios against a baseline in the same run)
+bench-tools: ## wrk, the load generator (Debian package; installed with apt-get when missing, as root)
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y -qq wrk >/dev/null || \
+	    { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; \
+	  else echo "wrk is missing: sudo apt-get install wrk"; exit 1; fi; }
+
+# BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench measures PostgreSQL (databases
+# bench_small, bench_large, bench_pages are created); without it, SQLite files in instance/bench/.
+bench: system-check $(STAMP) i18n bench-tools ## every benchmark, one table (docs/performance.md; a million cases are seeded once)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: system-check $(STAMP) i18n bench-tools ## a shorter, noisier run of every benchmark (100 000 cases)
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean: ## remove the virtual environment, compiled catalogs and caches (not instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

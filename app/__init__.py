@@ -23,6 +23,7 @@ from app.receipts import init_receipts
 from app.resident import bp as resident_bp
 from app.security import init_csrf, init_security_headers
 from app.staff import bp as staff_bp
+from app.static_files import init_static_files
 from app.studio import bp as studio_bp
 from app.templating import init_templating
 from app.throttle import init_throttle
@@ -51,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_mail(app)
     init_worker(app)
     init_templating(app)
+    init_static_files(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_health(app)

@@ -31,6 +31,7 @@ drafts_cli = AppGroup("drafts", help="Residents' unsent drafts.")
 outbox_cli = AppGroup("outbox", help="Mail waiting to be delivered.")
 users_cli = AppGroup("users", help="Staff accounts and their roles.")
 jobs_cli = AppGroup("jobs", help="Scheduled work (Celery beat runs it when Redis is configured).")
+bench_cli = AppGroup("bench", help="Data for the benchmarks in bench/ (never on a production database).")
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -310,7 +311,44 @@ def check_config() -> None:
     click.echo("The configuration is usable.")
 
 
+@bench_cli.command("seed")
+@click.option(
+    "--cases",
+    "count",
+    type=click.IntRange(min=0),
+    required=True,
+    help="How many cases to add (0: only the bench staff account).",
+)
+@click.option("--seed", "random_seed", type=int, default=1, help="Random seed, for the same cases every time.")
+@click.option("--staff-password", envvar="ENDORRIN_BENCH_STAFF_PASSWORD", default=None)
+def bench_seed(count: int, random_seed: int, staff_password: str | None) -> None:
+    """Add COUNT synthetic cases across the bundled e-services, and a bench staff account in every unit."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("Refusing to fill a production database with synthetic cases.")
+    from app.seeding import BENCH_STAFF_EMAIL, seed_cases  # only this command needs the seeding code
+
+    password = staff_password or accounts.random_password()
+    started = time.monotonic()
+
+    def progress(done: int) -> None:
+        elapsed = time.monotonic() - started
+        click.echo(f"{done} cases ({done / elapsed:,.0f} per second)", err=True)
+
+    added = seed_cases(
+        current_app.extensions["db_engine"],
+        count,
+        prefix=current_app.config["REFERENCE_PREFIX"],
+        now=datetime.now(UTC),
+        staff_password=password,
+        seed=random_seed,
+        progress=progress,
+    )
+    click.echo(f"Added {added} cases in {time.monotonic() - started:.0f} s. Staff: {BENCH_STAFF_EMAIL}")
+    if staff_password is None:
+        click.echo(f"Password: {password}")
+
+
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, forms_cli, drafts_cli, outbox_cli, users_cli, jobs_cli):
+    for group in (db_cli, forms_cli, drafts_cli, outbox_cli, users_cli, jobs_cli, bench_cli):
         app.cli.add_command(group)
     app.cli.add_command(check_config)

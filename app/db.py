@@ -58,6 +58,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONData = JSON().with_variant(JSONB(), "postgresql")
 
 
+def declared_for(dialect: str, item: object) -> bool:
+    """False for a schema item the models declare only for another database (``Index(...).ddl_if(dialect=...)``).
+
+    Autogenerate and the schema test compare only what exists on the database at hand.
+    """
+    condition = getattr(item, "_ddl_if", None)  # where SQLAlchemy keeps what ddl_if() was given
+    dialects = getattr(condition, "dialect", None)
+    if dialects is None:
+        return True
+    return dialect == dialects if isinstance(dialects, str) else dialect in dialects
+
+
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime; used as a column default callable (never evaluated at import)."""
     return datetime.now(UTC)

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import app.models  # noqa: F401 - registers every table on Base.metadata
-from app.db import Base
+from app.db import Base, declared_for
 
 config = context.config
 target_metadata = Base.metadata
@@ -36,6 +36,10 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
+        include_object=lambda item, name, type_, reflected, compare_to: declared_for(
+            connection.dialect.name,  # type: ignore[attr-defined]
+            item,
+        ),
     )
     with context.begin_transaction():
         context.run_migrations()

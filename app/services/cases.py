@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, func, literal, or_, select, tuple_
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app.db import new_token
-from app.models import Attachment, CaseEvent, CaseLink, EService, NamedOfficer, RoleGrant, Submission, User
+from app.db import UTCDateTime, new_token
+from app.models import Attachment, CaseEvent, CaseLink, EService, FormVersion, NamedOfficer, RoleGrant, Submission, User
 from app.services import audit
 from app.services.accounts import units_with_role
 from app.services.filing import token_hash
@@ -28,6 +28,9 @@ from eservices.text import fold
 
 SWEDEN = ZoneInfo("Europe/Stockholm")
 PAGE_SIZE = 50
+#: status counts stop at this many: counting every case on each inbox page would grow with the archive
+#: (a million closed cases read for every page); "more than 1 000" is as useful to a handläggare
+COUNT_CAP = 1000
 
 
 class CaseChanged(Exception):
@@ -87,8 +90,12 @@ class InboxPage:
     rows: list[InboxRow]
     next_cursor: str | None
     previous_cursor: str | None
-    counts: dict[str, int]
+    #: cases per status, at most COUNT_CAP + 1 (more than COUNT_CAP when capped); None: not counted (a
+    #: free-text search that matches more than COUNT_CAP cases)
+    counts: dict[str, int | None]
     total: int
+    #: some count reached COUNT_CAP: ``total`` is a lower bound ("more than ...")
+    capped: bool = False
     #: the free text looked like a reference but is not a valid one (a digit mistyped)
     invalid_reference: bool = False
     #: units the user may see
@@ -106,14 +113,23 @@ def _named(user: User) -> Any:
     )
 
 
-def _filtered(user: User, filt: InboxFilter, *, with_status: bool = True) -> tuple[Select[Any], bool]:
-    query = select(Submission).join(EService, EService.id == Submission.eservice_id)
-    query = query.where(EService.unit_id.in_(visible_units(user) or {-1}))
+def _visible_eservices(session: Session, user: User, slug: str | None) -> list[int]:
+    """Ids of the e-services whose cases ``user`` may see (only ``slug``'s when given)."""
+    query = select(EService.id).where(EService.unit_id.in_(visible_units(user) or {-1}))
+    if slug:
+        query = query.where(EService.slug == slug)
+    return list(session.scalars(query)) or [-1]
+
+
+def _filtered(
+    session: Session, user: User, filt: InboxFilter, *, with_status: bool = True, columns: Any = (Submission,)
+) -> tuple[Select[Any], bool]:
+    # The e-services are resolved first (a handful of ids), so the case query reads one table and its
+    # indexes can serve both the filter and the order.
+    query = select(*columns).where(Submission.eservice_id.in_(_visible_eservices(session, user, filt.eservice)))
     # A case with protected identity does not exist for anyone not named on it: not in lists, counts or exports.
     query = query.where(or_(Submission.protected.is_(False), _named(user)))
     invalid_reference = False
-    if filt.eservice:
-        query = query.where(EService.slug == filt.eservice)
     if with_status and filt.status:
         query = query.where(Submission.status == filt.status)
     if filt.assigned == "me":
@@ -153,16 +169,19 @@ def inbox(
     session: Session, user: User, filt: InboxFilter, after: Cursor | None = None, before: Cursor | None = None
 ) -> InboxPage:
     """One page of the cases ``user`` may see, by keyset pagination (no OFFSET, so deep pages stay fast)."""
-    query, invalid_reference = _filtered(user, filt)
+    query, invalid_reference = _filtered(session, user, filt)
+    query = query.options(joinedload(Submission.assigned_to))
     newest_first = filt.order != "asc"
     t, i = Submission.submitted_at, Submission.id
     backwards = before is not None and after is None
     cursor = before if backwards else after
     if cursor is not None:
         # Rows beyond the cursor in reading direction; reversed when paging back.
-        later = or_(t > cursor.submitted_at, and_(t == cursor.submitted_at, i > cursor.id))
-        earlier = or_(t < cursor.submitted_at, and_(t == cursor.submitted_at, i < cursor.id))
-        query = query.where(earlier if newest_first != backwards else later)
+        # A row-value comparison, which an index on (submitted_at, id) answers as one range; the equivalent
+        # "t < x OR (t = x AND i < y)" makes PostgreSQL walk the index from the top to the cursor.
+        position = tuple_(t, i)
+        mark = tuple_(literal(cursor.submitted_at, UTCDateTime()), literal(cursor.id))
+        query = query.where(position < mark if newest_first != backwards else position > mark)
     descending = newest_first != backwards
     query = query.order_by(t.desc(), i.desc()) if descending else query.order_by(t.asc(), i.asc())
     found = list(session.scalars(query.limit(PAGE_SIZE + 1)))
@@ -174,22 +193,49 @@ def inbox(
     first, last = (found[0], found[-1]) if found else (None, None)
     has_next = more if not backwards else True
     has_previous = (cursor is not None) if not backwards else more
-    count_query, _ = _filtered(user, filt, with_status=False)
-    counts_rows = session.execute(
-        count_query.with_only_columns(Submission.status, func.count()).group_by(Submission.status).order_by(None)
-    ).all()
-    counts = {status: 0 for status in workflow.STATES}
-    counts.update({status: number for status, number in counts_rows})
-    total = counts.get(filt.status, 0) if filt.status else sum(counts.values())
+    counts = _capped_counts(session, user, filt)
+    shown = [counts.get(filt.status, 0)] if filt.status else list(counts.values())
+    total = sum(COUNT_CAP + 1 if number is None else number for number in shown)
     return InboxPage(
         rows=rows,
         next_cursor=Cursor(last.submitted_at, last.id).encode() if last is not None and has_next and found else None,
         previous_cursor=Cursor(first.submitted_at, first.id).encode() if first is not None and has_previous else None,
         counts=counts,
         total=total,
+        capped=any(number is None or number > COUNT_CAP for number in shown),
         invalid_reference=invalid_reference,
         unit_ids=visible_units(user),
     )
+
+
+def _capped_counts(session: Session, user: User, filt: InboxFilter) -> dict[str, int | None]:
+    """Cases per status under the other filters, each counted up to COUNT_CAP + 1, in one query.
+
+    Each count reads at most COUNT_CAP + 1 index entries, so the inbox costs the same with a thousand
+    cases or a million. A free-text search is counted among its newest COUNT_CAP + 1 matches instead
+    (in the page's own order, which the planner serves from the received-time index, however common the
+    word): exact when there are fewer, otherwise not counted per status (None).
+    """
+    if filt.text.strip():
+        matches, _ = _filtered(session, user, filt, with_status=False, columns=(Submission.status,))
+        newest = matches.order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(COUNT_CAP + 1).subquery()
+        found = {
+            status: int(number)
+            for status, number in session.execute(select(newest.c.status, func.count()).group_by(newest.c.status))
+        }
+        if sum(found.values()) > COUNT_CAP:
+            return {state: None for state in workflow.STATES}
+        return {state: found.get(state, 0) for state in workflow.STATES}
+    base, _ = _filtered(session, user, filt, with_status=False, columns=(literal(1),))
+    counters = [
+        select(func.count())
+        .select_from(base.where(Submission.status == state).limit(COUNT_CAP + 1).subquery())
+        .scalar_subquery()
+        .label(state)
+        for state in workflow.STATES
+    ]
+    found = session.execute(select(*counters)).one()
+    return {state: int(number) for state, number in zip(workflow.STATES, found, strict=True)}
 
 
 def _row(submission: Submission) -> InboxRow:
@@ -208,7 +254,16 @@ def _row(submission: Submission) -> InboxRow:
 
 def get_case(session: Session, user: User, reference: str) -> Submission | None:
     """The case with ``reference`` if ``user`` may handle it; None otherwise (also for other units' cases)."""
-    case = session.scalar(select(Submission).where(Submission.reference == reference))
+    case = session.scalar(
+        select(Submission)
+        .where(Submission.reference == reference)
+        .options(
+            joinedload(Submission.eservice),
+            joinedload(Submission.assigned_to),
+            selectinload(Submission.events).joinedload(CaseEvent.actor),
+            selectinload(Submission.attachments),
+        )
+    )
     if case is None or case.eservice.unit_id not in visible_units(user):
         return None
     if case.protected and not is_named(case, user):
@@ -484,26 +539,44 @@ def export_csv(
     header = [*headings, *[label for _, label in columns]]
     buffer.write("\ufeff")
     writer.writerow(header)
-    query, _ = _filtered(user, filt)
-    query = query.order_by(Submission.submitted_at.desc(), Submission.id.desc()).execution_options(yield_per=500)
-    for case in session.scalars(query):
-        if case.protected:
+    # Plain rows, not ORM objects, and no snapshot unless its answers are exported (one e-service chosen):
+    # the title a case was filed under is its form version's Swedish title, looked up once per version.
+    titles = {
+        version_id: (definition.get("title") or {}).get("sv", "")
+        for version_id, definition in session.execute(select(FormVersion.id, FormVersion.definition))
+    }
+    wanted: list[Any] = [Submission.reference, Submission.form_version_id, Submission.submitted_at]
+    wanted += [Submission.status, User.name, Submission.locale, Submission.snapshot if columns else literal(None)]
+    wanted += [Submission.protected]
+    query, _ = _filtered(session, user, filt, columns=wanted)
+    query = (
+        query.outerjoin(User, User.id == Submission.assigned_to_id)
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc())
+        .execution_options(yield_per=2000)
+    )
+    for reference, version_id, submitted_at, status, officer, locale, snapshot, protected in session.execute(query):
+        if protected:
             values = {name: protected_text for name, _ in columns}
         else:
-            values = {f["name"]: f["display"].get("sv", "") for page in case.snapshot["pages"] for f in page["fields"]}
-        row = [
-            case.reference,
-            case.snapshot["title"].get("sv", ""),
-            case.submitted_at.astimezone(SWEDEN).strftime("%Y-%m-%d %H:%M"),
-            status_label(case.status),
-            case.assigned_to.name if case.assigned_to else "",
-            case.locale,
-            *[values.get(name, "") for name, _ in columns],
-        ]
-        writer.writerow([_cell(value) for value in row])
+            values = (
+                {f["name"]: f["display"].get("sv", "") for page in snapshot["pages"] for f in page["fields"]}
+                if snapshot
+                else {}
+            )
+        # Reference, time, status and language are ours; only text others wrote can carry a formula.
+        writer.writerow(
+            [
+                reference,
+                _cell(titles.get(version_id, "")),
+                submitted_at.astimezone(SWEDEN).isoformat(sep=" ", timespec="minutes")[:16],
+                status_label(status),
+                _cell(officer or ""),
+                locale,
+                *[_cell(values.get(name, "")) for name, _ in columns],
+            ]
+        )
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-        session.expunge(case)
     yield buffer.getvalue()

@@ -18,7 +18,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import format_number, gettext
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as BaseResponse
@@ -86,6 +86,8 @@ def inbox() -> str:
         eservices=_visible_eservices(),
         statuses=STATUS_FILTERS,
         state_label=lambda state: gettext(workflow.STATE_LABELS.get(state, state)),
+        count_cap=cases.COUNT_CAP,
+        count_cap_text=format_number(cases.COUNT_CAP),
     )
 
 

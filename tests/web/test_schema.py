@@ -6,13 +6,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
-from app.db import Base
+from app.db import Base, declared_for
 
 
 def test_migrations_produce_exactly_the_models_schema(app: Flask) -> None:
     engine = app.extensions["db_engine"]
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # Items declared for another database only (the PostgreSQL trigram index) are left out.
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": lambda item, *rest: declared_for(engine.dialect.name, item),
+            },
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 

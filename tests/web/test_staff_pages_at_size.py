@@ -1,0 +1,157 @@
+"""Staff pages stay fast as cases pile up: a fixed number of queries per page whatever it lists, capped
+status counts, and (on PostgreSQL) query plans that read the cases through indexes, never by scanning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import Staff
+from flask import Flask
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
+
+from app.models import CaseEvent, Submission
+from app.seeding import seed_cases
+from app.services import cases
+
+ALL_UNITS = ["kommunledning", "samhallsbyggnad", "barn-och-utbildning", "socialforvaltningen"]
+
+
+@pytest.fixture(autouse=True)
+def _mail(mail_kept_in_outbox: None) -> None:
+    pass
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[tuple[str, Any]]]:
+    """Every SQL statement (and its parameters) sent while the block runs."""
+    seen: list[tuple[str, Any]] = []
+    engine = app.extensions["db_engine"]
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def seeded(app: Flask, count: int) -> None:
+    seed_cases(
+        app.extensions["db_engine"],
+        count,
+        prefix="GRU",
+        now=datetime.now(UTC),
+        staff_password="ett-langt-losenord-1",
+        years=5,
+    )
+
+
+def page_queries(app: Flask, staff: Staff, url: str) -> list[tuple[str, Any]]:
+    with statements(app) as seen:
+        staff.get(url)
+    assert staff.page.status_code == 200
+    return seen
+
+
+def test_inbox_and_case_page_queries_do_not_grow_with_the_rows_shown(
+    app: Flask, db: Session, login_as, make_user
+) -> None:
+    officer = login_as("staff", ALL_UNITS)
+    # Every listed case assigned to a different colleague, every timeline entry written by a different one:
+    # loading them one by one (N+1) would show as more queries for more rows.
+    colleagues = [make_user(f"kollega.{n}@grums.se", "staff", ALL_UNITS) for n in range(8)]
+    db.rollback()  # the seed writes through its own connections: start a fresh transaction after it
+    seeded(app, 2)
+    few = {}
+    for number, case in enumerate(db.scalars(select(Submission))):
+        case.assigned_to_id = colleagues[number].id
+    db.commit()
+    first = db.scalar(select(Submission).order_by(Submission.id))
+    assert first is not None
+    few["inbox"] = len(page_queries(app, officer, "/staff/"))
+    few["case"] = len(page_queries(app, officer, f"/staff/cases/{first.reference}"))
+
+    seeded(app, 6)
+    db.rollback()
+    for number, case in enumerate(db.scalars(select(Submission).order_by(Submission.id))):
+        case.assigned_to_id = colleagues[number].id
+    now = datetime.now(UTC)
+    for number, colleague in enumerate(colleagues):
+        db.add(
+            CaseEvent(
+                submission_id=first.id,
+                at=now + timedelta(seconds=number),
+                kind=CaseEvent.NOTE,
+                actor_id=colleague.id,
+                data={"text": f"Anteckning {number}"},
+            )
+        )
+    db.commit()
+    inbox = page_queries(app, officer, "/staff/")
+    assert officer.html.count('href="/staff/cases/GRU-') == 8
+    case = page_queries(app, officer, f"/staff/cases/{first.reference}")
+    assert "Anteckning 7" in officer.html and "Kollega 7" in officer.html
+    assert len(inbox) == few["inbox"], [s for s, _ in inbox]
+    assert len(case) == few["case"], [s for s, _ in case]
+
+
+def test_status_counts_stop_at_the_cap(app: Flask, db: Session, login_as, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cases, "COUNT_CAP", 3)
+    officer = login_as("staff", ALL_UNITS)
+    db.rollback()
+    seeded(app, 40)
+    closed = db.scalar(select(text("count(*)")).select_from(Submission).where(Submission.status == "closed"))
+    assert closed is not None and closed > 3, "the seed gives old cases the status closed"
+    officer.get("/staff/?lang=sv")
+    listed = officer.html.split('class="status-counts"', 1)[1].split("</ul>", 1)[0]
+    assert "Avslutat: fler än 3" in listed
+    assert "Fler än 3 ärenden" in officer.html
+    officer.get("/staff/?status=closed&q=zzzzzz")
+    assert "0 ärenden" in officer.html
+    # A free-text search matching more than the cap is not counted per status, and says so in the total.
+    officer.get("/staff/?q=gru")  # in every reference
+    listed = officer.html.split('class="status-counts"', 1)[1].split("</ul>", 1)[0]
+    assert ">Avslutat</a>" in listed and "Fler än 3 ärenden" in officer.html
+
+
+def test_inbox_and_case_page_read_cases_through_indexes(app: Flask, db: Session, login_as) -> None:
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("query plans are checked on PostgreSQL (EXPLAIN); SQLite's planner is not what production runs")
+    officer = login_as("staff", ALL_UNITS)
+    # Enough cases, with fresh statistics and visibility map (as autovacuum keeps them), that the planner's
+    # choice between an index and a scan is real.
+    db.rollback()
+    seeded(app, 10_000)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE submissions"))
+        connection.execute(text("VACUUM ANALYZE case_events"))
+    middle = db.scalar(select(Submission).order_by(Submission.id).offset(5_000).limit(1))
+    assert middle is not None
+    deep = cases.Cursor(middle.submitted_at, middle.id).encode()
+    year_ago = (datetime.now(UTC) - timedelta(days=365)).date()
+    pages = {
+        "first page": "/staff/",
+        "deep page": f"/staff/?after={deep}",
+        "filtered": (
+            f"/staff/?status=closed&eservice=felanmalan-gata-park-belysning&from={year_ago - timedelta(days=30)}"
+            f"&to={year_ago}"
+        ),
+        "free text": "/staff/?q=potthål",
+        "case page": f"/staff/cases/{middle.reference}",
+    }
+    for name, url in pages.items():
+        reads = [(s, p) for s, p in page_queries(app, officer, url) if "FROM submissions" in s and "SELECT" in s]
+        assert reads, f"{name}: no query read the cases"
+        for statement, parameters in reads:
+            with engine.connect() as connection:
+                plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters).all())
+            assert "Seq Scan on submissions" not in plan, f"{name} scans every case:\n{statement}\n{plan}"
