@@ -6,9 +6,21 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app wsgi
 LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1
+NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
+
+# $(call apt-provide,command,debian-package): install the package when the command is missing, if this
+# machine can (root with apt-get); otherwise say so and go on (the browser tests then skip, or fail under CI).
+define apt-provide
+if ! command -v $(1) >/dev/null 2>&1; then \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "Installing $(2) for the browser tests"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2) >/dev/null; \
+  else echo "$(1) is missing and cannot be installed here (needs root and apt-get): apt-get install $(2)"; fi; \
+fi
+endef
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt
+.PHONY: help run serve test test-fast test-browser browser-deps lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -48,7 +60,19 @@ run: db ## serve on http://127.0.0.1:5000 (SQLite in instance/, mail as .eml fil
 serve: db ## production server: gunicorn (settings in app/gunicorn_conf.py) against what ENDORRIN_* configures
 	$(BIN)/gunicorn -c python:app.gunicorn_conf wsgi:app
 
-test: system-check $(STAMP) i18n lint ## lint, then the whole suite: SQLite, then also TEST_DATABASE_URL when set
+browser-deps: $(NODE_STAMP) ## Chromium and Java (apt-get), axe-core and vnu.jar (npm) for tests/browser
+	@$(call apt-provide,chromium,chromium)
+	@$(call apt-provide,java,default-jre-headless)
+
+$(NODE_STAMP): package.json package-lock.json
+	@$(call apt-provide,npm,npm)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && rm -f node_modules/.installed-* && touch $@; fi
+
+test-browser: $(STAMP) i18n browser-deps ## the browser tier alone: journeys in Chromium, axe-core, Nu Html Checker
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/browser
+
+test: system-check $(STAMP) i18n lint browser-deps ## lint, then the whole suite: SQLite (with the browser tier), then also TEST_DATABASE_URL
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again against $$TEST_DATABASE_URL"; $(BIN)/pytest -q tests/web; fi
 
@@ -69,6 +93,6 @@ bench-receipt: $(STAMP) ## receipt rendering: ours against stock WeasyPrint (rat
 
 bench: bench-receipt ## every benchmark (figures are ratios against a baseline in the same run)
 
-clean: ## remove the virtual environment, compiled catalogs and caches (not instance/)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+clean: ## remove the virtual environment, node_modules, compiled catalogs and caches (not instance/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules
 	find translations -name '*.mo' -delete

@@ -1,7 +1,7 @@
 /* Progressive enhancement only: every page works without this file.
    1. Fields that depend on an answer on the same page are hidden until that answer is given.
    2. The language switch on a form page sends what has been typed, so nothing is lost.
-   3. The error summary takes focus, so screen readers announce it.
+   3. The error summary takes focus, so screen readers announce it; its links move focus to the fields.
    4. The send button cannot be pressed twice by mistake (the server also files only once). */
 (function () {
   "use strict";
@@ -53,6 +53,26 @@
     }
 
     var summary = document.querySelector("[data-focus-on-load]");
-    if (summary) { summary.focus(); }
+    if (summary) {
+      summary.focus();
+      // A page opened at a #fragment (a form sent to "#reply") scrolls to it after loading, and Chromium
+      // moves focus away while doing so: take it back once the page has loaded.
+      window.addEventListener("load", function () {
+        if (document.activeElement !== summary) { summary.focus(); }
+      });
+    }
+
+    // A link in an error summary moves focus to its field (not only the view), with the field's label in
+    // sight, so a keyboard or screen reader user can correct it at once.
+    document.querySelectorAll(".error-summary a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var field = document.getElementById(link.getAttribute("href").slice(1));
+        if (!field) { return; }
+        event.preventDefault();
+        var group = field.closest(".form-group") || field;
+        group.scrollIntoView();
+        field.focus({ preventScroll: true });
+      });
+    });
   });
 })();
