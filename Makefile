@@ -47,7 +47,7 @@ i18n-extract: $(STAMP) ## collect interface text into translations/messages.pot
 	$(BIN)/pybabel extract --no-location --sort-output --add-comments=Translators: -F translations/babel.cfg -k lazy_gettext -k N_ -k _l -o translations/messages.pot .
 
 i18n-update: i18n-extract ## merge new interface text into every catalog
-	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-wrap -N -i translations/messages.pot -d translations
 
 db: system-check $(STAMP) i18n ## migrate the database and load the bundled e-services
 	$(FLASK) db upgrade

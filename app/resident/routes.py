@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
@@ -453,6 +453,21 @@ def receipt_pdf(token: str) -> Response:
 def easy_read() -> str:
     """About the e-services in easy-to-read Swedish (lättläst), whatever the interface language."""
     return render_template("resident/easy_read.html")
+
+
+#: When the statement below was last checked against the service; change it with every review.
+STATEMENT_REVIEWED = date(2026, 11, 27)
+
+
+@bp.get("/tillganglighet")
+def accessibility_statement() -> str:
+    """The accessibility statement (tillgänglighetsredogörelse) the law requires, in DIGG's structure."""
+    report = catalog_service.find_published(get_session(), "tillganglighetsbrist-webbplats")
+    return render_template(
+        "resident/accessibility.html",
+        reviewed=STATEMENT_REVIEWED,
+        report_url=url_for("resident.start", slug="tillganglighetsbrist-webbplats") if report else None,
+    )
 
 
 @bp.route("/verify", methods=["GET", "POST"])

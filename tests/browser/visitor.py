@@ -46,6 +46,7 @@ PAGE_FACTS = """() => ({
   scrollWidth: document.documentElement.scrollWidth,
   clientWidth: document.documentElement.clientWidth,
   title: document.title,
+  statement: document.querySelectorAll("footer a[href^='/tillganglighet']").length,
 })"""
 
 
@@ -83,6 +84,7 @@ class Visitor:
         assert facts["h1"] == 1, f"{where}: {facts['h1']} h1 elements"
         assert facts["main"] == 1, f"{where}: {facts['main']} main elements"
         assert facts["lang"], f"{where}: no lang on <html>"
+        assert facts["statement"] == 1, f"{where}: the footer does not link to the accessibility statement"
         assert facts["scrollWidth"] <= facts["clientWidth"], (
             f"{where}: scrolls sideways at {facts['clientWidth']} px ({facts['scrollWidth']} px wide); "
             f"too wide: {self.page.evaluate(TOO_WIDE)}"

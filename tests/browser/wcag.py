@@ -8,11 +8,13 @@ one run per test module (see conftest.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +43,16 @@ class Axe:
 
     replay: Page
     source: str
+    #: documents already checked, as :func:`_shape` keys: the keyboard journey shows the same pages as the
+    #: mouse journey, and checking them again would only cost time
+    passed: set[str] = field(default_factory=set)
 
     def violations(self, page: Page, scripts: bool = True) -> list[dict[str, Any]]:
         """The WCAG A/AA violations on what ``page`` shows now; ``scripts``: whether that page runs scripts."""
+        size = page.viewport_size or {}
+        key = f"{scripts} {size.get('width')} {_shape(page.content())}"
+        if key in self.passed:
+            return []
         target = page if scripts else self._replayed(page)
         if not target.evaluate("() => typeof window.axe !== 'undefined'"):
             target.evaluate(self.source)  # evaluated over the DevTools protocol: the page's CSP does not apply
@@ -51,6 +60,8 @@ class Axe:
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
             WCAG_TAGS,
         )
+        if not result["violations"]:
+            self.passed.add(key)
         return list(result["violations"])
 
     def _replayed(self, page: Page) -> Page:
@@ -79,6 +90,15 @@ class Axe:
         finally:
             self.replay.unroute("**/*", route)
         return self.replay
+
+
+_TOKENS = re.compile(r"[A-Za-z0-9_-]{32,}")
+_NUMBERS = re.compile(r"\d+")
+
+
+def _shape(html: str) -> str:
+    """``html`` without what differs between two showings of the same page: tokens, numbers, times."""
+    return hashlib.sha256(_NUMBERS.sub("0", _TOKENS.sub("T", html)).encode()).hexdigest()
 
 
 @dataclass
