@@ -60,7 +60,7 @@ class PageRecorder:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        if seen.get("content-type", "").startswith("text/html"):
+        if seen.get("content-type", "").startswith("text/html") and environ["REQUEST_METHOD"] != "HEAD":
             key = hashlib.sha256(_TOKENS.sub(rb"\1-", body)).hexdigest()
             with self.lock:
                 self.pages.setdefault(key, (environ.get("PATH_INFO", "/"), body))

@@ -47,6 +47,17 @@ PAGE_FACTS = """() => ({
   clientWidth: document.documentElement.clientWidth,
   title: document.title,
   statement: document.querySelectorAll("footer a[href^='/tillganglighet']").length,
+  positiveTabindex: [...document.querySelectorAll('[tabindex]')].filter(el => el.tabIndex > 0)
+    .map(el => el.outerHTML.slice(0, 80)),
+  looseRadios: [...document.querySelectorAll('input[type=radio]')]
+    .filter(el => !el.closest('fieldset') || !el.closest('fieldset').querySelector('legend'))
+    .map(el => el.name),
+  smallTargets: [...document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea, summary')]
+    .filter(el => el.getClientRects().length && !el.closest('dialog:not([open]), .visually-hidden'))
+    // WCAG 2.5.8 leaves out links inside a sentence; a link alone in its paragraph or list item is a target.
+    .filter(el => !(el.tagName === 'A' && el.parentElement.textContent.trim() !== el.textContent.trim()))
+    .filter(el => { const box = el.getBoundingClientRect(); return box.width < 24 || box.height < 24; })
+    .map(el => `${el.tagName.toLowerCase()}#${el.id} ${el.textContent.trim().slice(0, 30)}`),
 })"""
 
 
@@ -85,6 +96,13 @@ class Visitor:
         assert facts["main"] == 1, f"{where}: {facts['main']} main elements"
         assert facts["lang"], f"{where}: no lang on <html>"
         assert facts["statement"] == 1, f"{where}: the footer does not link to the accessibility statement"
+        assert not facts["positiveTabindex"], (
+            f"{where}: tabindex above 0 breaks the tab order: {facts['positiveTabindex']}"
+        )
+        assert not facts["looseRadios"], (
+            f"{where}: radio buttons outside a fieldset with a legend: {facts['looseRadios']}"
+        )
+        assert not facts["smallTargets"], f"{where}: targets smaller than 24 × 24 px: {facts['smallTargets']}"
         assert facts["scrollWidth"] <= facts["clientWidth"], (
             f"{where}: scrolls sideways at {facts['clientWidth']} px ({facts['scrollWidth']} px wide); "
             f"too wide: {self.page.evaluate(TOO_WIDE)}"
