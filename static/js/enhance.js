@@ -39,7 +39,13 @@
         part.hidden = part.getAttribute("data-when") !== state;
       });
       dialog.setAttribute("aria-labelledby", state === "ended" ? "session-warning-ended" : "session-warning-title");
-      if (!dialog.open) { dialog.showModal(); }
+      if (state === "ended") {
+        // Signed out: the page must stay usable, so that what was typed can be copied before signing in.
+        if (dialog.open) { dialog.close(); }
+        dialog.show();
+      } else if (!dialog.open) {
+        dialog.showModal();
+      }
       var action = dialog.querySelector("[data-when='" + state + "'][data-extend-session], a[data-when='" + state + "']");
       if (action) { action.focus(); }
     }
@@ -51,7 +57,8 @@
       endTimer = setTimeout(function () { show("ended"); }, idle * 1000);
     }
 
-    dialog.querySelector("[data-extend-session]").addEventListener("click", function () {
+    var stay = dialog.querySelector("[data-extend-session]");
+    stay.addEventListener("click", function () {
       // Any signed-in request counts as activity on the server; the extend URL is one every such user may see.
       fetch(dialog.getAttribute("data-extend-url"), { method: "HEAD", credentials: "same-origin", cache: "no-store" })
         .then(function (response) {
@@ -62,7 +69,7 @@
     // Escape closes a modal dialog: take it as "stay signed in" rather than leaving the timer to run out.
     dialog.addEventListener("cancel", function (event) {
       event.preventDefault();
-      if (!dialog.querySelector("[data-extend-session]").hidden) { dialog.querySelector("[data-extend-session]").click(); }
+      stay.click();
     });
     start();
   }

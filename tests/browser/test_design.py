@@ -112,6 +112,8 @@ def test_staff_are_warned_before_the_session_ends_and_can_stay(visitor: Callable
     officer.page.clock.fast_forward("30:01")  # then nothing for a whole idle period: signed out
     assert dialog.is_visible()
     assert dialog.locator("a[href*='/auth/login']").evaluate("el => el === document.activeElement")
+    # Not modal any more: the page stays usable, so what was typed can be copied before signing in again.
+    assert not dialog.evaluate("el => el.matches(':modal')")
 
 
 def test_without_scripts_staff_pages_show_no_dialog(visitor: Callable[..., Visitor]) -> None:
