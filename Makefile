@@ -6,9 +6,21 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app wsgi
 LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1
+NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
+
+# $(call apt-provide,command,debian-package): install the package when the command is missing, if this
+# machine can (root with apt-get); otherwise say so and go on (the browser tests then skip, or fail under CI).
+define apt-provide
+if ! command -v $(1) >/dev/null 2>&1; then \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "Installing $(2) for the browser tests"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2) >/dev/null; \
+  else echo "$(1) is missing and cannot be installed here (needs root and apt-get): apt-get install $(2)"; fi; \
+fi
+endef
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker jobs test test-fast lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt bench-quick bench-tools
+.PHONY: help run serve worker jobs test test-fast test-browser browser-deps lint format i18n i18n-extract i18n-update db system-check clean bench bench-receipt bench-quick bench-tools
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -35,7 +47,7 @@ i18n-extract: $(STAMP) ## collect interface text into translations/messages.pot
 	$(BIN)/pybabel extract --no-location --sort-output --add-comments=Translators: -F translations/babel.cfg -k lazy_gettext -k N_ -k _l -o translations/messages.pot .
 
 i18n-update: i18n-extract ## merge new interface text into every catalog
-	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-wrap -N -i translations/messages.pot -d translations
 
 db: system-check $(STAMP) i18n ## migrate the database and load the bundled e-services
 	$(FLASK) db upgrade
@@ -55,7 +67,19 @@ worker: system-check $(STAMP) i18n ## background worker with the scheduler (Cele
 jobs: $(STAMP) i18n ## without Redis: the scheduled jobs once (for cron)
 	$(FLASK) jobs run
 
-test: system-check $(STAMP) i18n lint ## lint, the suite on SQLite, again on TEST_DATABASE_URL, then the cluster tests
+browser-deps: $(NODE_STAMP) ## Chromium and Java (apt-get), axe-core and vnu.jar (npm) for tests/browser
+	@$(call apt-provide,chromium,chromium)
+	@$(call apt-provide,java,default-jre-headless)
+
+$(NODE_STAMP): package.json package-lock.json
+	@$(call apt-provide,npm,npm)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && rm -f node_modules/.installed-* && touch $@; fi
+
+test-browser: $(STAMP) i18n browser-deps ## the browser tier alone: journeys in Chromium, axe-core, Nu Html Checker
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/browser
+
+test: system-check $(STAMP) i18n lint browser-deps ## lint, the suite on SQLite (with the browser tier), again on TEST_DATABASE_URL, then the cluster
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/cluster
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again against $$TEST_DATABASE_URL"; $(BIN)/pytest -q tests/web; fi
 	@echo "== the cluster: two gunicorn instances, a Celery worker, PostgreSQL, Redis (skipped if not reachable)"
@@ -90,6 +114,6 @@ bench: system-check $(STAMP) i18n bench-tools ## every benchmark, one table (doc
 bench-quick: system-check $(STAMP) i18n bench-tools ## a shorter, noisier run of every benchmark (100 000 cases)
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
-clean: ## remove the virtual environment, compiled catalogs and caches (not instance/)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+clean: ## remove the virtual environment, node_modules, compiled catalogs and caches (not instance/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules
 	find translations -name '*.mo' -delete

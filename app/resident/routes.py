@@ -582,6 +582,21 @@ def easy_read() -> str:
     return render_template("resident/easy_read.html")
 
 
+#: When the statement below was last checked against the service; change it with every review.
+STATEMENT_REVIEWED = date(2026, 11, 27)
+
+
+@bp.get("/tillganglighet")
+def accessibility_statement() -> str:
+    """The accessibility statement (tillgänglighetsredogörelse) the law requires, in DIGG's structure."""
+    report = catalog_service.find_published(get_session(), "tillganglighetsbrist-webbplats")
+    return render_template(
+        "resident/accessibility.html",
+        reviewed=STATEMENT_REVIEWED,
+        report_url=url_for("resident.start", slug="tillganglighetsbrist-webbplats") if report else None,
+    )
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @limiter.limit(draft_saves_per_address, methods=["POST"])  # each post is a PDF to parse
 def verify() -> str:
