@@ -132,3 +132,11 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
 )
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Every journey comes from 127.0.0.1: rate-limit counts (memory) start from nothing in every test."""
+    from app.throttle import limiter
+
+    limiter.reset()

@@ -20,6 +20,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from alembic import command
 from flask import Flask
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from app import create_app
 from app.cli import alembic_config
-from app.models import Unit
+from app.models import Unit, User
 from app.services import accounts
 from app.services.eservices import load_bundled
 
@@ -102,6 +103,8 @@ def build_app(folder: Path) -> Flask:
             "SECRET_KEY": "browser-test-secret-key-long-enough-for-signing",
             "MAIL_DIR": str(folder / "mail"),
             "MAIL_DELIVERY": "inline",
+            # Test browsers fill in a form in a second; tests/web/test_public_form_abuse.py sets the least time.
+            "FORM_MIN_FILL_SECONDS": 0,
         }
     )
     with app.extensions["db_engine"].begin() as connection:
@@ -115,10 +118,30 @@ def build_app(folder: Path) -> Flask:
         user = accounts.create_user(session, STAFF_EMAIL, STAFF_NAME, STAFF_PASSWORD, now)
         for unit in session.scalars(select(Unit)):
             accounts.grant(session, user, "staff", unit, now)
+        # The authenticator app is set up already; tests/web/test_mfa.py walks the enrolment itself.
+        user.totp_secret, user.mfa_enrolled_at = pyotp.random_base32(), now
         session.commit()
     finally:
         session.close()
+    _RUNNING[:] = [app]
     return app
+
+
+_RUNNING: list[Flask] = []
+
+
+def code_for(email: str) -> str:
+    """The code ``email``'s authenticator app shows now.
+
+    TEST ONLY: it also forgets the step of the last code used, because the application refuses a code a
+    second time within its 30 seconds (replay protection) and the journeys sign the same person in often.
+    """
+    with _RUNNING[0].extensions["db_sessionmaker"]() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        assert user is not None and user.totp_secret, f"{email} has no authenticator app"
+        user.totp_last_step = None
+        session.commit()
+        return str(pyotp.TOTP(user.totp_secret).now())
 
 
 def serve(app: Flask) -> tuple[BaseWSGIServer, PageRecorder]:

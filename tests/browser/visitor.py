@@ -53,7 +53,8 @@ PAGE_FACTS = """() => ({
     .filter(el => !el.closest('fieldset') || !el.closest('fieldset').querySelector('legend'))
     .map(el => el.name),
   smallTargets: [...document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea, summary')]
-    .filter(el => el.getClientRects().length && !el.closest('dialog:not([open]), .visually-hidden'))
+    // Hidden from people (a closed dialog, text for screen readers, the honeypot off screen) is no target.
+    .filter(el => el.getClientRects().length && !el.closest('dialog:not([open]), .visually-hidden, [aria-hidden=true]'))
     // WCAG 2.5.8 leaves out links inside a sentence; a link alone in its paragraph or list item is a target.
     .filter(el => !(el.tagName === 'A' && el.parentElement.textContent.trim() !== el.textContent.trim()))
     .filter(el => { const box = el.getBoundingClientRect(); return box.width < 24 || box.height < 24; })
