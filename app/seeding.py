@@ -252,6 +252,7 @@ def _rows(
                 "status": status,
                 "assigned_to_id": assigned,
                 "has_news": False,
+                "protected": False,
                 "version": 1,
                 "snapshot": template.snapshot_json.replace(_REFERENCE_MARK, reference).replace(
                     _TIME_MARK, moment.isoformat()
@@ -281,6 +282,7 @@ SUBMISSION_COLUMNS = [
     "status",
     "assigned_to_id",
     "has_news",
+    "protected",
     "version",
     "snapshot",
     "follow_token_hash",

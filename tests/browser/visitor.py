@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Download, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from wcag import Axe, describe_violations
 
 #: more Tab presses than any of our pages has stops before the element a person is after
@@ -164,9 +165,17 @@ class Visitor:
     def upload(self, selector: str, path: Path) -> None:
         if self.keyboard:
             self.tab_to(selector)
-            with self.page.expect_file_chooser() as chooser:
-                self.page.keyboard.press("Space")
-            chooser.value.set_files(path)
+            # Space opens the file dialog; Chromium now and then drops the first key press on a file input
+            # that has just taken focus, so a person (and this test) presses Enter when nothing opened.
+            for key in ("Space", "Enter"):
+                try:
+                    with self.page.expect_file_chooser(timeout=5_000) as chooser:
+                        self.page.keyboard.press(key)
+                except PlaywrightTimeout:
+                    continue
+                chooser.value.set_files(path)
+                return
+            raise AssertionError(f"{self.path}: neither Space nor Enter opens the file dialog of {selector}")
         else:
             self.page.locator(selector).set_input_files(path)
 
