@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app wsgi
-LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1
+# The system libraries WeasyPrint loads, each beside the Debian package that has it (HarfBuzz subset embeds
+# only the glyphs a receipt uses; WeasyPrint warns without it, and the tests treat warnings as errors).
+LIBS := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 libharfbuzz.so.0:libharfbuzz0b \
+        libharfbuzz-subset.so.0:libharfbuzz-subset0 libfontconfig.so.1:libfontconfig1
 NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
 
 # $(call apt-provide,command,debian-package): install the package when the command is missing, if this
@@ -25,11 +28,15 @@ endef
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
 
-system-check: ## check the system libraries WeasyPrint needs
-	@missing=""; for lib in $(LIBS); do ldconfig -p | grep -q "$$lib" || missing="$$missing $$lib"; done; \
+system-check: ## check the system libraries WeasyPrint needs (installed with apt-get when missing, as root)
+	@missing=""; for entry in $(LIBS); do ldconfig -p | grep -q "$${entry%%:*}" || missing="$$missing $${entry#*:}"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing$$missing for WeasyPrint"; \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }; } \
+	  && missing=""; fi; \
 	if [ -n "$$missing" ]; then \
-	  echo "Missing system libraries:$$missing"; \
-	  echo "On Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1"; \
+	  echo "Missing system libraries for WeasyPrint. On Debian/Ubuntu: sudo apt-get install$$missing"; \
 	  exit 1; fi
 
 $(STAMP): pyproject.toml
