@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.admin import bp as admin_bp
 from app.auth import bp as auth_bp
 from app.auth.login import init_login
+from app.blobs import init_blobs
 from app.cli import register_cli
 from app.config import PROJECT_ROOT, init_config
 from app.db import init_db
@@ -43,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_logging(app)
     init_proxies(app)
     init_db(app)
+    init_blobs(app)
     init_i18n(app)
     init_csrf(app)
     init_security_headers(app)

@@ -15,10 +15,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import worker
+from app import blobs, worker
 from app.config import PREFIX, Defaults, advice_for, problems_of
 from app.mail import deliver_due
-from app.models import RoleGrant, Unit, User
+from app.models import Attachment, DraftFile, Receipt, RoleGrant, Unit, User
 from app.services import accounts, audit, filing, mfa, passwords, studio
 from app.services import eservices as eservice_service
 from eservices.schema import DefinitionError
@@ -30,6 +30,7 @@ forms_cli = AppGroup("forms", help="The bundled e-services in forms/.")
 drafts_cli = AppGroup("drafts", help="Residents' unsent drafts.")
 outbox_cli = AppGroup("outbox", help="Mail waiting to be delivered.")
 users_cli = AppGroup("users", help="Staff accounts and their roles.")
+files_cli = AppGroup("files", help="Where the bytes of uploaded files and receipts are kept (FILE_STORE).")
 jobs_cli = AppGroup("jobs", help="Scheduled work (Celery beat runs it when Redis is configured).")
 bench_cli = AppGroup("bench", help="Data for the benchmarks in bench/ (never on a production database).")
 
@@ -159,13 +160,38 @@ def outbox_work(interval: float) -> None:
 
 @jobs_cli.command("run")
 def jobs_run() -> None:
-    """Run the scheduled jobs once: mail due, missing receipts, expired drafts, old mail text (for cron)."""
+    """Run the scheduled jobs once: mail due, missing receipts, expired drafts, old mail text, unreferenced files
+    in the file store (for cron)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     sent, failed = deliver_due(app)
     click.echo(f"Mail: {sent} sent, {failed} failed (will be retried).")
     click.echo(f"Receipts rendered: {worker.render_missing_receipts(app)}.")
     click.echo(f"Expired drafts deleted: {worker.purge_expired_drafts(app)}.")
     click.echo(f"Delivered mail texts erased: {worker.erase_old_mail_text(app)}.")
+    click.echo(f"Unreferenced files deleted from the file store: {worker.delete_unreferenced_files(app)}.")
+
+
+@files_cli.command("move-to-store")
+@click.option("--batch", default=200, show_default=True, help="Rows per transaction.")
+def files_move_to_store(batch: int) -> None:
+    """Move the bytes of files and receipts kept in the database into the configured FILE_STORE."""
+    if current_app.extensions["blobs"] is None:
+        raise click.ClickException(f"{PREFIX}FILE_STORE is database: set it to filesystem or s3 first")
+    moved = 0
+    for model in (DraftFile, Attachment, Receipt):
+        while True:
+            with _session() as session, session.begin():
+                rows = session.scalars(
+                    select(model).where(model.storage_key.is_(None)).order_by(model.id).limit(batch)
+                ).all()
+                for row in rows:
+                    assert row.content is not None
+                    for column, value in blobs.keep(session, row.content).items():
+                        setattr(row, column, value)
+            moved += len(rows)
+            if len(rows) < batch:
+                break
+    click.echo(f"{moved} file(s) and receipt(s) moved to the file store.")
 
 
 def _session() -> Session:
@@ -287,7 +313,7 @@ def users_bootstrap_admin(email: str) -> None:
     click.echo("=" * 64)
 
 
-SECRET_SETTINGS = {"SECRET_KEY", "SMTP_PASSWORD", "METRICS_TOKEN"}
+SECRET_SETTINGS = {"SECRET_KEY", "SMTP_PASSWORD", "METRICS_TOKEN", "S3_SECRET_ACCESS_KEY"}
 
 
 @click.command("check-config")
@@ -349,6 +375,6 @@ def bench_seed(count: int, random_seed: int, staff_password: str | None) -> None
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, forms_cli, drafts_cli, outbox_cli, users_cli, jobs_cli, bench_cli):
+    for group in (db_cli, forms_cli, drafts_cli, outbox_cli, users_cli, jobs_cli, files_cli, bench_cli):
         app.cli.add_command(group)
     app.cli.add_command(check_config)

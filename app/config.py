@@ -98,6 +98,20 @@ class Defaults:
     #: ClamAV's clamd for scanning uploads (tcp://host:3310 or unix:///run/clamav/clamd.ctl); empty: no scan
     CLAMD_URL = ""
     CLAMD_TIMEOUT = 30
+    #: where the bytes of uploaded files and receipts are kept: database (in their rows), filesystem (a folder,
+    #: shared by every machine) or s3 (an S3-compatible bucket); see app/blobs.py
+    FILE_STORE = "database"
+    #: filesystem: the folder; empty: instance/files
+    FILE_STORE_PATH = ""
+    S3_BUCKET = ""
+    #: within the bucket, e.g. grums/ when several installations share one bucket
+    S3_PREFIX = ""
+    #: empty: AWS; otherwise the service's address, e.g. https://s3.example.se
+    S3_ENDPOINT_URL = ""
+    S3_REGION = ""
+    #: empty: boto3 finds credentials itself (AWS_* variables, an instance role)
+    S3_ACCESS_KEY_ID = ""
+    S3_SECRET_ACCESS_KEY = ""
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_RETRY_SECONDS = 30
     OUTBOX_STUCK_SECONDS = 600
@@ -172,6 +186,10 @@ def problems_of(config: Any) -> list[str]:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
             problems.append(f"{PREFIX}METRICS_ALLOW: {entry!r} is not an address or network")
+    if config["FILE_STORE"] not in {"database", "filesystem", "s3"}:
+        problems.append(f"{PREFIX}FILE_STORE must be database, filesystem or s3")
+    if config["FILE_STORE"] == "s3" and not config["S3_BUCKET"]:
+        problems.append(f"{PREFIX}S3_BUCKET must be set when {PREFIX}FILE_STORE is s3")
     if not config["LANGUAGES"] or config["LANGUAGES"][0] != config["DEFAULT_LOCALE"]:
         problems.append(f"{PREFIX}LANGUAGES must start with the default locale {config['DEFAULT_LOCALE']!r}")
     return problems
@@ -189,6 +207,11 @@ def advice_for(config: Any) -> list[str]:
             advice.append(f"{PREFIX}CLAMD_URL is not set: uploaded files are not scanned for viruses")
         if not config["REDIS_URL"]:
             advice.append(f"{PREFIX}REDIS_URL is not set: rate limits are counted per process, not shared")
+        if config["FILE_STORE"] == "filesystem":
+            advice.append(
+                f"{PREFIX}FILE_STORE is filesystem: with more than one machine, the folder must be one that all of "
+                "them share, and it must be backed up with the database"
+            )
         if not config["PUBLIC_BASE_URL"]:
             advice.append(f"{PREFIX}PUBLIC_BASE_URL is not set: links in mail use the address of each request")
         if not config["REDIS_URL"] and not config["DATABASE_URL"].startswith("sqlite"):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, g, render_template
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.blobs import BlobStoreError
+
+log = logging.getLogger(__name__)
 
 TITLES = {
     400: lazy_gettext("The request could not be understood"),
@@ -18,6 +24,7 @@ TITLES = {
     422: lazy_gettext("The request could not be understood"),
     429: lazy_gettext("Too many attempts in a short time"),
     500: lazy_gettext("Something went wrong on our side"),
+    503: lazy_gettext("The service is unavailable for a moment"),
 }
 EXPLANATIONS = {
     400: lazy_gettext("Something in what your browser sent was wrong. Go back and try again."),
@@ -35,6 +42,10 @@ EXPLANATIONS = {
         "For your security, we pause after many attempts from the same place. Wait a quarter of an hour and try again."
     ),
     500: lazy_gettext("The error has been logged. Nothing was filed. Try again in a while."),
+    503: lazy_gettext(
+        "We cannot reach the storage for files just now. What you saved earlier is kept. "
+        "Go back and try again in a few minutes."
+    ),
 }
 CSRF_EXPLANATION = lazy_gettext(
     "The page had been open too long, or your browser does not keep cookies. "
@@ -62,6 +73,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         return render_error(error.code or 500)
+
+    @app.errorhandler(BlobStoreError)
+    def file_store_error(error: BlobStoreError) -> tuple[str, int]:
+        # The folder or bucket did not answer: nothing of this request is stored (its transaction is rolled
+        # back), and the person is told to try again rather than shown an error of ours.
+        log.error("file store: %s", error)
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()
+        return render_error(503)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> tuple[str, int]:

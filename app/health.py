@@ -22,7 +22,8 @@ def healthz() -> ResponseReturnValue:
 
 
 def readyz() -> ResponseReturnValue:
-    """200 when the database answers, its schema is the newest migration, and Redis (if configured) answers."""
+    """200 when the database answers, its schema is the newest migration, and Redis and the file store (each
+    if configured) answer."""
     problems = []
     engine = current_app.extensions["db_engine"]
     try:
@@ -39,6 +40,12 @@ def readyz() -> ResponseReturnValue:
             _redis().ping()
         except Exception as error:
             problems.append(f"redis: {type(error).__name__}")
+    store = current_app.extensions["blobs"]
+    if store is not None:
+        try:
+            store.check()
+        except Exception as error:
+            problems.append(f"file store ({store.kind}): {type(error).__name__}")
     if problems:
         return jsonify(status="unavailable", problems=problems), 503
     return jsonify(status="ok")

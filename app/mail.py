@@ -21,6 +21,7 @@ from flask import Flask, Response, current_app, g, render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
+from app import blobs
 from app.db import WRITE_INTENT
 from app.models import OutboxMessage, Receipt, Submission
 from app.services import outbox
@@ -105,7 +106,10 @@ def build_message(row: OutboxMessage, session: Session, config: Any) -> EmailMes
         submission = session.get(Submission, row.receipt_submission_id)
         if receipt is not None and submission is not None:
             message.add_attachment(
-                receipt.pdf, maintype="application", subtype="pdf", filename=f"kvittens-{submission.reference}.pdf"
+                blobs.read(session, receipt),
+                maintype="application",
+                subtype="pdf",
+                filename=f"kvittens-{submission.reference}.pdf",
             )
     return message
 

@@ -25,6 +25,7 @@ from celery.signals import before_task_publish, task_postrun, task_prerun
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
+from app import blobs
 from app.db import WRITE_INTENT
 from app.logs import current_request_id, request_id_var
 from app.mail import deliver_one, due_now
@@ -42,6 +43,7 @@ DELIVER = "endorrin.outbox.deliver"
 SWEEP = "endorrin.outbox.sweep"
 RENDER_MISSING = "endorrin.receipts.render_missing"
 PURGE_DRAFTS = "endorrin.drafts.purge"
+SWEEP_FILES = "endorrin.files.sweep"
 RETENTION = "endorrin.retention"
 HANDED = "endorrin:handed:"
 
@@ -68,6 +70,7 @@ def init_worker(app: Flask) -> None:
             "receipts-render-missing": {"task": RENDER_MISSING, "schedule": 300.0},
             "drafts-purge": {"task": PURGE_DRAFTS, "schedule": 3600.0},
             "retention": {"task": RETENTION, "schedule": crontab(hour=2, minute=30)},
+            "files-sweep": {"task": SWEEP_FILES, "schedule": crontab(hour=3, minute=15)},
         },
     )
     celery.flask_app = app  # type: ignore[attr-defined]
@@ -164,6 +167,11 @@ def retention() -> int:
     return erase_old_mail_text(_app())
 
 
+@celery.task(name=SWEEP_FILES)
+def sweep_files() -> int:
+    return delete_unreferenced_files(_app())
+
+
 # The jobs themselves, also run without Celery by `flask jobs run` (from cron in the embedded setup).
 
 
@@ -210,4 +218,14 @@ def erase_old_mail_text(app: Flask) -> int:
         count = outbox_service.erase_delivered_bodies(session, before)
     if count:
         log.info("text of %d delivered mail(s) erased", count)
+    return count
+
+
+def delete_unreferenced_files(app: Flask) -> int:
+    """Delete objects in the file store that no row names (a draft expired, an upload replaced); how many."""
+    with app.extensions["db_sessionmaker"]() as session:
+        count = blobs.sweep_unreferenced(session, datetime.now(UTC))
+        session.rollback()
+    if count:
+        log.info("%d unreferenced file(s) deleted from the file store", count)
     return count

@@ -5,7 +5,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 
 class StoredFile:
-    """Columns of a file a resident sent: which question, its cleaned name, sniffed type, size, bytes, SHA-256.
+    """Columns of a file a resident sent: which question, its cleaned name, sniffed type, size, SHA-256, and
+    its bytes: in ``content``, or in the file store under ``storage_key`` (``app.blobs``; read them with
+    ``blobs.read``).
 
     Shared by files in drafts and files of filed cases, so a file moves from one to the other unchanged.
     """
@@ -15,4 +17,5 @@ class StoredFile:
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    storage_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

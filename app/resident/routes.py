@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import force_locale, gettext, ngettext
 from werkzeug.wrappers import Response
 
+from app import blobs
 from app.db import get_session
 from app.errors import render_error
 from app.field_messages import message_for
@@ -567,7 +568,7 @@ def receipt_pdf(token: str) -> Response:
     if stored is None:
         abort(404)
     return send_file(
-        io.BytesIO(stored.pdf),
+        io.BytesIO(blobs.read(get_session(), stored)),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"kvittens-{submission.reference}.pdf",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from app import blobs
 from app.db import UTCDateTime, new_token
 from app.models import Attachment, CaseEvent, CaseLink, EService, FormVersion, NamedOfficer, RoleGrant, Submission, User
 from app.services import audit
@@ -467,8 +468,8 @@ def resident_reply(
                 content_type=meta["content_type"],
                 size=meta["size"],
                 sha256=meta["sha256"],
-                content=upload.content,
                 case_event_id=event.id,
+                **blobs.keep(session, upload.content),
             )
         )
     case.has_news = True

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import blobs
 from app.db import new_token
 from app.models import Attachment, CaseEvent, Draft, DraftFile, FormVersion, ReferenceCounter, Submission
 from app.services.eservices import definition_of
@@ -93,8 +94,8 @@ def save_page(session: Session, draft: Draft, result: PageResult, page_fields: l
                 content_type=value["content_type"],
                 size=value["size"],
                 sha256=value["sha256"],
-                content=upload.content,
                 created_at=now,
+                **blobs.keep(session, upload.content),
             )
             draft.files.append(stored)
             session.flush()
@@ -209,7 +210,9 @@ def _file(
                     content_type=stored.content_type,
                     size=stored.size,
                     sha256=stored.sha256,
+                    # The same bytes: the attachment takes over the draft file's row bytes or store key.
                     content=stored.content,
+                    storage_key=stored.storage_key,
                 )
             )
             clean_answers[name] = {key: v for key, v in value.items() if key != "draft_file_id"}

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import blobs
 from app.models import Receipt, Submission
 from eservices.numbering import InvalidReference, parse_reference
 
@@ -38,7 +39,7 @@ def issue_receipt(session: Session, submission: Submission, render: RenderReceip
     pdf = render(submission.snapshot, code)
     receipt = Receipt(
         submission_id=submission.id,
-        pdf=pdf,
+        **blobs.keep(session, pdf),
         sha256=hashlib.sha256(pdf).hexdigest(),
         verification_code=code,
         rendered_at=now,

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as BaseResponse
 
+from app import blobs
 from app.auth.login import signed_in_user
 from app.db import get_session
 from app.mail import message_mail, queue_mail
@@ -292,7 +293,10 @@ def download(reference: str, file_id: int) -> Response:
         file=stored.filename, sha256=stored.sha256,
     )  # fmt: skip
     return send_file(
-        io.BytesIO(stored.content), mimetype=stored.content_type, as_attachment=True, download_name=stored.filename
+        io.BytesIO(blobs.read(get_session(), stored)),
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.filename,
     )
 
 
@@ -311,7 +315,7 @@ def receipt(reference: str) -> Response:
         ip=request.remote_addr,
     )
     return send_file(
-        io.BytesIO(stored.pdf),
+        io.BytesIO(blobs.read(get_session(), stored)),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"kvittens-{found.reference}.pdf",

@@ -181,7 +181,7 @@ def test_missing_receipts_are_rendered_once(
     submission = db.scalar(select(Submission).where(Submission.reference == reference))
     assert submission is not None
     receipt = db.scalar(select(Receipt).where(Receipt.submission_id == submission.id))
-    assert receipt is not None and receipt.pdf.startswith(b"%PDF")
+    assert receipt is not None and receipt.content.startswith(b"%PDF")
 
 
 def test_retention_erases_the_text_of_old_delivered_mail_and_keeps_the_record(celery_app: Flask, db: Session) -> None:

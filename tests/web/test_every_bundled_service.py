@@ -70,9 +70,9 @@ def test_each_bundled_e_service_can_be_filed_in_each_language(
     submission = db.scalar(select(Submission))
     assert submission is not None and submission.reference in resident.html
     receipt = db.scalar(select(Receipt).where(Receipt.submission_id == submission.id))
-    assert receipt is not None and receipt.pdf.startswith(b"%PDF-")
+    assert receipt is not None and receipt.content.startswith(b"%PDF-")
     assert submission.locale == language
-    reader = PdfReader(io.BytesIO(receipt.pdf))
+    reader = PdfReader(io.BytesIO(receipt.content))
     assert reader.trailer["/Root"]["/Lang"] == language
     assert submission.reference in "".join(page.extract_text() for page in reader.pages)
     filed_files = [
