@@ -30,10 +30,10 @@ from app.services import outbox as outbox_service
 from app.services.outbox import OutgoingMail
 from eservices.numbering import parse_reference
 
-# The issue asks for 500; on a two-core machine the receipts alone (about 0.6 s of CPU each) make that
-# five minutes, so `make test` files fewer unless CLUSTER_SUBMISSIONS says otherwise.
-SUBMISSIONS = int(os.environ.get("CLUSTER_SUBMISSIONS", "64"))
+SUBMISSIONS = int(os.environ.get("CLUSTER_SUBMISSIONS", "500"))
 CLIENTS = 32
+#: how long the worker may take to deliver the first wave's mail (generous: the machine may be shared)
+MAIL_WAIT = max(60.0, SUBMISSIONS * 0.5)
 
 
 @pytest.fixture
@@ -88,13 +88,14 @@ def test_submissions_over_both_instances_get_consecutive_references_receipts_and
     assert numbers == list(range(numbers[0], numbers[0] + SUBMISSIONS)), "references are gap-free and unique"
     assert receipts == SUBMISSIONS
 
-    wait_for(lambda: len(smtp.inbox.envelopes) >= SUBMISSIONS, 60, f"{SUBMISSIONS} mails")
+    wait_for(lambda: len(smtp.inbox.envelopes) >= SUBMISSIONS, MAIL_WAIT, f"{SUBMISSIONS} mails")
+    mailed = time.monotonic() - started
     time.sleep(1)  # a mail sent twice would arrive now
     counts = received(smtp)
     assert len(counts) == SUBMISSIONS and set(counts.values()) == {1}, "every mail exactly once"
     assert {m["To"] for m in smtp.inbox.messages} == set(filed)
     assert outbox_ids(engine, status=OutboxMessage.SENT) == set(counts)
-    print(f"\n{SUBMISSIONS} submissions over two instances in {took:.1f} s")
+    print(f"\n{SUBMISSIONS} submissions over two instances in {took:.1f} s, mail delivered {mailed - took:.1f} s later")
 
 
 def all_stored_whole(engine: Engine) -> None:
@@ -244,6 +245,28 @@ def test_a_staff_session_from_one_instance_works_on_the_other_and_sign_out_ends_
     assert "/auth/login" in staff.url
     copied.open(f"{second}/staff/")
     assert "/auth/login" in copied.url, "a copy of the signed-out cookie is refused by the other instance too"
+
+
+def test_failed_sign_ins_are_counted_across_both_instances(cluster: Cluster) -> None:
+    """Guessing a password by turns on two servers (and their four workers) gets no more tries than on one."""
+    allowed = int(cluster.env.get("ENDORRIN_RATELIMIT_ACCOUNT_FAILURES", "10 per 15 minutes").split()[0])
+    answers = []
+    for attempt in range(allowed + 1):
+        guesser = Browser()  # a new browser each time: no cookie ties the attempts together
+        base = cluster.bases[attempt % 2]
+        guesser.open(f"{base}/auth/login")
+        guesser.post(f"{base}/auth/login", {"email": STAFF_EMAIL, "password": f"gissning-nummer-{attempt}"})
+        answers.append(guesser.status)
+    assert answers[:allowed] == [200] * allowed, "each wrong password gets the sign-in page with its error"
+    assert answers[allowed] == 429, "the next try, on either instance, is paused: the count is shared in Redis"
+    assert "För många försök på kort tid" in guesser.html
+
+    # The right password from a new browser is paused too, on both instances, until the window passes.
+    for base in cluster.bases:
+        person = Browser()
+        person.open(f"{base}/auth/login")
+        person.post(f"{base}/auth/login", {"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+        assert person.status == 429, base
 
 
 def test_metrics_add_up_every_worker_and_logs_are_json_without_personal_data(cluster: Cluster, engine: Engine) -> None:
