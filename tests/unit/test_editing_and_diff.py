@@ -89,6 +89,31 @@ def test_removing_a_question_that_a_condition_needs_is_a_named_problem() -> None
     assert path == "pages[0].fields[0].show_when.field" and problem.code == "condition_unknown_field"
 
 
+def test_a_condition_is_offered_exactly_the_answers_the_checker_accepts() -> None:
+    data = complete(editing.new_definition("lekplats", "Lekplats", UNIT))
+    data, asks = editing.add_field(data, "sida_1", "yesno", "Vill du bli kontaktad?")
+    data, agrees = editing.add_field(data, "sida_1", "consent", "Godkänner du?")
+    data, picks = editing.add_field(data, "sida_1", "choice", "Vilken lekplats?")
+    data, _free = editing.add_field(data, "sida_1", "text", "Övrigt")
+    data, email = editing.add_field(data, "sida_1", "email", "E-post")
+    _page, _index, choice = editing.find_field(data, picks)
+    options = [{"value": "norr", "label": {"sv": "Norr"}}, {"label": {"sv": "Ofärdig"}}, {"value": "ost"}]
+    data = editing.replace_field(data, picks, {**choice, "options": options})
+    offered = [(item["name"], values) for item, values in editing.condition_targets(data, before_field=email)]
+    # the unfinished option (no value yet) is not offered; free-text questions are not offered at all
+    assert offered == [(asks, ["yes", "no"]), (agrees, ["yes"]), (picks, ["norr", "ost"])]
+    # finished, the draft can be published with a condition on any answer that was offered
+    data["pages"][0]["fields"][1]["notice"] = {"sv": "Vi sparar dina uppgifter."}
+    data["pages"][0]["fields"][2]["options"] = [
+        {"value": "norr", "label": {"sv": "Norr"}},
+        {"value": "ost", "label": {"sv": "Öst"}},
+    ]
+    _page, _index, spec = editing.find_field(data, email)
+    for name, values in offered:
+        for value in values:
+            load_definition(editing.replace_field(data, email, {**spec, "show_when": {"field": name, "equals": value}}))
+
+
 def test_too_many_questions_cannot_be_added() -> None:
     data = complete(editing.new_definition("lekplats", "Lekplats", UNIT))
     data["pages"][0]["fields"] = [{"name": f"f{i}", "type": "text", "label": {"sv": "x"}} for i in range(MAX_FIELDS)]
