@@ -37,7 +37,7 @@ from app.studio.texts import (
 from eservices import editing
 from eservices.diff import diff
 from eservices.fields import REGISTRY
-from eservices.schema import NAME, DefinitionError, localized_texts, missing_translations
+from eservices.schema import FORM_TEXT_KEYS, NAME, DefinitionError, localized_texts, missing_translations
 from eservices.text import FALLBACK, localize
 
 MAX_YAML_BYTES = 512 * 1024
@@ -399,8 +399,6 @@ def structure(slug: str) -> Response:
 
 # --- settings (about the e-service) ---------------------------------------------------------------------
 
-SETTING_TEXTS = ("title", "description", "category", "contact", "next_steps")
-
 
 @bp.route("/e/<slug>/settings", methods=["GET", "POST"])
 def settings(slug: str) -> Response | str | tuple[str, int]:
@@ -411,7 +409,7 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
     units = _units_offered()
     data = draft.definition
     errors: dict[str, str] = {}
-    form: dict[str, Any] = {key: localize(data.get(key), FALLBACK) for key in SETTING_TEXTS}
+    form: dict[str, Any] = {key: localize(data.get(key), FALLBACK) for key in FORM_TEXT_KEYS}
     form.update(
         keywords=", ".join((data.get("keywords") or {}).get(FALLBACK, [])),
         anonymous=bool(data.get("anonymous")),
@@ -423,10 +421,10 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         form = {
             key: request.form.get(key, "").strip()
-            for key in (*SETTING_TEXTS, "keywords", "easy_read", "retention", "unit")
+            for key in (*FORM_TEXT_KEYS, "keywords", "easy_read", "retention", "unit")
         }
         form["anonymous"] = request.form.get("anonymous") == "yes"
-        for key in SETTING_TEXTS:
+        for key in FORM_TEXT_KEYS:
             if len(form[key]) > 10000:
                 errors[key] = gettext("The text can be at most 10,000 characters long.")
         unit = next((u for u in units if u.key == form["unit"]), None)
@@ -437,7 +435,7 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
             errors["retention"] = gettext("Write a whole number of years from 1 to 100, or leave it empty.")
         if not errors:
             new = dict(data)
-            for key in SETTING_TEXTS:
+            for key in FORM_TEXT_KEYS:
                 new = editing.set_text(new, key, FALLBACK, form[key]) if key in new else new
                 if key not in new and form[key]:
                     new[key] = {FALLBACK: form[key]}
