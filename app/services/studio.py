@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import Draft, EService, FormVersion, Unit, User
 from app.services import accounts, audit
@@ -149,7 +149,18 @@ def listing(
     """The studio's list: the e-services of ``unit_ids`` with their state and missing translations per language."""
     if not unit_ids:
         return []
-    query = select(EService).where(EService.unit_id.in_(unit_ids)).order_by(EService.slug)
+    # Each row reads every version and the name of whoever changed the latest: load them for all rows at once.
+    versions = selectinload(EService.versions)
+    query = (
+        select(EService)
+        .where(EService.unit_id.in_(unit_ids))
+        .order_by(EService.slug)
+        .options(
+            versions.selectinload(FormVersion.edited_by),
+            versions.selectinload(FormVersion.published_by),
+            versions.selectinload(FormVersion.created_by),
+        )
+    )
     query = query.where(EService.archived_at.is_not(None) if archived else EService.archived_at.is_(None))
     rows = []
     for eservice in session.scalars(query):

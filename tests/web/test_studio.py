@@ -6,19 +6,19 @@ from __future__ import annotations
 import html as html_module
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import reread
+from conftest import reread, statements
 from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, EService, FormVersion, Submission
+from app.models import AuditEvent, EService, FormVersion, Submission, Unit
 from app.services import studio
 from eservices.fields import REGISTRY
 from eservices.samples import sample_answers
@@ -624,3 +624,35 @@ def test_translations_typed_while_someone_removes_a_question_land_on_their_own_t
     draft = studio.draft_of(db.scalar(select(EService).where(EService.slug == SLUG)))
     [item] = draft.definition["pages"][0]["fields"]
     assert item["name"] == second and item["label"] == {"sv": "Efternamn", "en": "Last name"}
+
+
+def test_the_studio_list_and_the_new_page_send_as_many_queries_for_six_e_services_as_for_two(
+    app: Flask, db: Session, login_as: Any, make_user: Any
+) -> None:
+    # Every e-service last changed by a different communicator: loading versions or editors one e-service at a
+    # time (N+1) would show as more queries for more rows.
+    staff = login_as("communicator", "socialforvaltningen")
+    colleagues = [make_user(f"kommunikator.{n}@grums.se", "communicator", "socialforvaltningen") for n in range(6)]
+    unit = db.scalar(select(Unit).where(Unit.key == "socialforvaltningen"))
+    assert unit is not None
+
+    def queries_with(count: int) -> dict[str, list[tuple[str, Any]]]:
+        listed = len(studio.listing(db, {unit.id}, [], date.today()))
+        for n in range(listed, count):
+            studio.create(db, f"tjanst-{n}", f"Tjänst nummer {n}", unit, colleagues[n], datetime.now(UTC))
+        db.commit()
+        seen = {}
+        for url in ("/studio/", "/studio/new"):
+            with statements(app) as seen[url]:
+                staff.get(url)
+            assert staff.page.status_code == 200
+        return seen
+
+    few = queries_with(2)
+    many = queries_with(6)
+    staff.get("/studio/")
+    assert all(f"Tjänst nummer {n}" in staff.html and f"Kommunikator {n}" in staff.html for n in range(1, 6))
+    staff.get("/studio/new")
+    assert all(f">Tjänst nummer {n}</option>" in staff.html for n in range(1, 6))
+    for url, sent in many.items():
+        assert len(sent) == len(few[url]), (url, [statement for statement, _parameters in sent])
