@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.models import Draft, EService, FormVersion, Unit, User
 from app.services import accounts, audit
+from eservices.editing import new_definition
 from eservices.problems import Problem
 from eservices.schema import SLUG, DefinitionError, load_definition, missing_translations
 
@@ -227,8 +228,6 @@ def create(
     session: Session, slug: str, title: str, unit: Unit, actor: User, now: datetime, ip: str | None = None
 ) -> EService:
     """A new e-service with an empty draft: one page, no questions."""
-    from eservices.editing import new_definition
-
     _check_slug(session, slug)
     eservice = EService(slug=slug, unit=unit, created_at=now)
     session.add(eservice)
