@@ -656,3 +656,36 @@ def test_the_studio_list_and_the_new_page_send_as_many_queries_for_six_e_service
     assert all(f">Tjänst nummer {n}</option>" in staff.html for n in range(1, 6))
     for url, sent in many.items():
         assert len(sent) == len(few[url]), (url, [statement for statement, _parameters in sent])
+
+
+def test_the_overview_buttons_move_copy_and_remove_and_come_back_to_what_they_changed(
+    app: Flask, db: Session, communicator: Studio
+) -> None:
+    s = communicator
+    create(s)
+    s.op("add_page", page_title="Kontakt")
+    s.add_field("sida_1", "text", "Namn")
+    s.add_field("sida_1", "text", "Adress")
+
+    def pressed(op: str) -> tuple[list[str], str]:
+        """Press the button ``op``: the overview's pages and questions in order, and where the page scrolled to."""
+        s.op(op)
+        assert s.staff.page.status_code == 200 and s.staff.url == f"/studio/e/{SLUG}", op
+        places = re.findall(r'<section class="studio-page" id="page-(\w+)"|<li id="field-(\w+)">', s.staff.html)
+        return [page or f"  {name}" for page, name in places], s.staff.page.history[-1].location.partition("#")[2]
+
+    assert pressed("field_down:namn") == (["sida_1", "  adress", "  namn", "kontakt"], "field-namn")
+    assert pressed("field_up:namn") == (["sida_1", "  namn", "  adress", "kontakt"], "field-namn")
+    assert pressed("page_down:sida_1") == (["kontakt", "sida_1", "  namn", "  adress"], "page-sida_1")
+    assert pressed("page_up:sida_1") == (["sida_1", "  namn", "  adress", "kontakt"], "page-sida_1")
+    assert pressed("field_copy:adress") == (["sida_1", "  namn", "  adress", "  adress_2", "kontakt"], "field-adress_2")
+    assert pressed("page_copy:kontakt") == (
+        ["sida_1", "  namn", "  adress", "  adress_2", "kontakt", "kontakt_2"],
+        "page-kontakt_2",
+    )
+    assert pressed("page_remove:kontakt_2") == (["sida_1", "  namn", "  adress", "  adress_2", "kontakt"], "")
+    assert pressed("field_remove:adress_2") == (["sida_1", "  namn", "  adress", "kontakt"], "")
+    assert pressed("field_up:adress_2") == (["sida_1", "  namn", "  adress", "kontakt"], "")
+    assert flash_text(s.staff.html) == "Sidan eller frågan finns inte längre. Någon kan ha tagit bort den."
+    s.op("rename_page:kontakt")
+    assert s.staff.page.status_code == 400
