@@ -3,10 +3,10 @@ and republish it; what residents and earlier cases see; who may do what; bad inp
 
 from __future__ import annotations
 
-import html as html_module
 import io
 import re
 from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,78 @@ def problems_on(html: str) -> list[str]:
     ]
 
 
+class FormReader(HTMLParser):
+    """The controls of every form on a page, with what a browser would send for each as the page stands."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[list[tuple[str, str]]] = []
+        self.inside_form = False
+        self.select: tuple[str, list[tuple[str, bool]]] | None = None  # name, (value, selected) per option
+        self.option: dict[str, str | None] | None = None  # the open <option> while its text is read
+        self.textarea: str | None = None  # the open <textarea>'s name while its text is read
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.inside_form = True
+            self.forms.append([])
+        elif not self.inside_form or "disabled" in found:
+            return
+        elif tag == "input" and found.get("name"):
+            kind = (found.get("type") or "text").lower()
+            if kind in ("submit", "button", "reset", "image", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in found:
+                return
+            self.forms[-1].append(
+                (str(found["name"]), found.get("value") or ("on" if kind in ("checkbox", "radio") else ""))
+            )
+        elif tag == "select" and found.get("name"):
+            self.select = (str(found["name"]), [])
+        elif tag == "option" and self.select is not None:
+            self.option, self.text = found, ""
+        elif tag == "textarea" and found.get("name"):
+            self.textarea, self.text = str(found["name"]), ""
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside_form = False
+        elif tag == "option" and self.option is not None and self.select is not None:
+            value = self.option.get("value")
+            self.select[1].append((self.text.strip() if value is None else value, "selected" in self.option))
+            self.option = None
+        elif tag == "select" and self.select is not None:
+            name, options = self.select
+            chosen = [value for value, selected in options if selected] or [value for value, _ in options[:1]]
+            self.forms[-1].extend((name, value) for value in chosen)
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            # a browser drops the one line break that may follow the opening tag
+            self.forms[-1].append((self.textarea, self.text.removeprefix("\n")))
+            self.textarea = None
+
+
+def sent_by(html: str) -> dict[str, str | list[str]]:
+    """What the page's edit form (the one that carries the draft's revision) sends when saved as it stands;
+    a name sent more than once (check boxes) gives the list of its values."""
+    reader = FormReader()
+    reader.feed(html)
+    [form] = [each for each in reader.forms if any(name == "revision" for name, _value in each)]
+    sent: dict[str, str | list[str]] = {}
+    for name, value in form:
+        if name in sent:
+            before = sent[name]
+            sent[name] = [*before, value] if isinstance(before, list) else [before, value]
+        else:
+            sent[name] = value
+    return sent
+
+
 class Studio:
     """A communicator in the studio: helpers that press the studio's buttons."""
 
@@ -73,36 +145,11 @@ class Studio:
         return self.staff.url.rsplit("/", 1)[1]
 
     def edit_field(self, field_name: str, **data: Any) -> Any:
-        name = field_name
-        self.staff.get(f"/studio/e/{self.slug}/fields/{name}")
-        html = self.staff.html
-        form: dict[str, Any] = {"revision": revision(html), "name": name, "then": "back"}
-        # keep what the form shows unless told otherwise
-        for key in ("label", "help"):
-            found = re.search(rf'id="{key}" name="{key}"[^>]*value="([^"]*)"', html) or re.search(
-                rf'id="{key}" name="{key}"[^>]*>([^<]*)</textarea>', html
-            )
-            if found:
-                form[key] = html_module.unescape(found.group(1))
-        type_found = re.search(
-            r'<select class="select" id="type" name="type"[^>]*>.*?<option value="(\w+)" selected', html, re.S
-        )
-        form["type"] = type_found.group(1) if type_found else "text"
-        if 'id="required"' in html and re.search(r'id="required" name="required" value="yes" checked', html):
-            form["required"] = "yes"
-        count = re.search(r'name="option_count" value="(\d+)"', html)
-        if count:
-            form["option_count"] = count.group(1)
-            for index in range(int(count.group(1))):
-                form[f"option-{index}-value"] = re.search(rf'name="option-{index}-value" value="([^"]*)"', html).group(
-                    1
-                )
-                form[f"option-{index}-label"] = re.search(rf'name="option-{index}-label" value="([^"]*)"', html).group(
-                    1
-                )
-                form[f"option-{index}-order"] = str(index + 1)
-        form.update(data)
-        return self.staff.post(f"/studio/e/{self.slug}/fields/{name}", form)
+        """Open the question's page and save its form as a browser would send it, with ``data`` changed."""
+        self.staff.get(f"/studio/e/{self.slug}/fields/{field_name}")
+        assert self.staff.page.status_code == 200
+        form = {**sent_by(self.staff.html), "then": "back", **data}
+        return self.staff.post(f"/studio/e/{self.slug}/fields/{field_name}", form)
 
     def publish(self) -> Any:
         html = self.overview()
