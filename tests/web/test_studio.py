@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -120,6 +121,54 @@ def sent_by(html: str) -> dict[str, str | list[str]]:
         else:
             sent[name] = value
     return sent
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str | None]
+    text: str = ""
+
+    def classes(self) -> list[str]:
+        return (self.attrs.get("class") or "").split()
+
+
+class Page(HTMLParser):
+    """A page's elements in document order, each with its attributes and its text (that of its children too)."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: list[Element] = []
+        self.open: list[Element] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, dict(attrs))
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index].tag == tag:
+                del self.open[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        for element in self.open:
+            element.text += data
+
+    def by_id(self, element_id: str) -> Element:
+        [found] = [e for e in self.elements if e.attrs.get("id") == element_id]
+        return found
+
+    def named_text(self, element: Element, attribute: str) -> list[str]:
+        """The texts of the elements that ``attribute`` (aria-describedby, aria-labelledby) points at."""
+        ids = (element.attrs.get(attribute) or "").split()
+        return [re.sub(r"\s+", " ", self.by_id(each).text).strip() for each in ids]
 
 
 class Studio:
@@ -736,3 +785,19 @@ def test_the_overview_buttons_move_copy_and_remove_and_come_back_to_what_they_ch
     assert flash_text(s.staff.html) == "Sidan eller frågan finns inte längre. Någon kan ha tagit bort den."
     s.op("rename_page:kontakt")
     assert s.staff.page.status_code == 400
+
+
+def test_wide_tables_scroll_in_a_region_the_keyboard_reaches_and_the_caption_names(
+    app: Flask, db: Session, communicator: Studio
+) -> None:
+    def regions(url: str) -> list[tuple[str | None, str | None, list[str]]]:
+        communicator.staff.get(url)
+        page = Page(communicator.staff.html)
+        return [
+            (e.attrs.get("role"), e.attrs.get("tabindex"), page.named_text(e, "aria-labelledby"))
+            for e in page.elements
+            if "table-wrapper" in e.classes()
+        ]
+
+    assert regions("/studio/") == [("region", "0", ["E-tjänsterna med läge, översättningar och senaste ändring"])]
+    assert regions("/studio/e/grumsinitiativ/versions") == [("region", "0", ["Publicerade versioner, nyaste först"])]
