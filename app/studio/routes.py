@@ -477,7 +477,7 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
         draft=draft,
         form=form,
         errors=errors,
-        units=units,
+        unit_choices=[(unit.key, unit.name.get(FALLBACK) or unit.key) for unit in units],
         problems=[p for p in placed_problems(draft.definition) if "field" not in p and "page" not in p],
     ), status
 

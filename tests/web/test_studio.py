@@ -808,3 +808,38 @@ def test_wide_tables_scroll_in_a_region_the_keyboard_reaches_and_the_caption_nam
 
     assert regions("/studio/") == [("region", "0", ["E-tjänsterna med läge, översättningar och senaste ändring"])]
     assert regions("/studio/e/grumsinitiativ/versions") == [("region", "0", ["Publicerade versioner, nyaste först"])]
+
+
+def test_a_screen_reader_hears_the_units_error_and_the_options_hint_on_every_option_row(
+    app: Flask, db: Session, communicator: Studio
+) -> None:
+    s = communicator
+    create(s)
+    s.staff.get(f"/studio/e/{SLUG}/settings")
+    s.staff.post(f"/studio/e/{SLUG}/settings", {**sent_by(s.staff.html), "unit": "ingen-sadan-enhet"})
+    assert s.staff.page.status_code == 422
+    page = Page(s.staff.html)
+    unit = page.by_id("unit")
+    assert page.named_text(unit, "aria-describedby") == ["Fel: Välj den förvaltning som handlägger ärendena."]
+    assert unit.attrs.get("aria-invalid") == "true"
+
+    hint = (
+        "Skriv texten för varje alternativ på svenska. Tomma rader tas inte med. "
+        "Ändra siffrorna om du vill ändra ordningen."
+    )
+    name = s.add_field("sida_1", "choice", "Vilken lekplats?")
+    s.edit_field(name, **{"option-0-label": "Gungor", "option-1-label": "Rutschkana"})
+    s.staff.get(f"/studio/e/{SLUG}/fields/{name}")
+    page = Page(s.staff.html)
+    rows = [e for e in page.elements if re.fullmatch(r"option-\d+-(order|label)", e.attrs.get("id") or "")]
+    assert len(rows) == 2 * (2 + 5)  # two options and five empty rows for new ones, each with its order and text
+    assert all(page.named_text(row, "aria-describedby") == [hint] for row in rows)
+
+    # Too many options: every row is read out with the error as well.
+    s.edit_field(name, option_count="301", **{f"option-{n}-label": f"Lekplats {n}" for n in range(301)})
+    assert s.staff.page.status_code == 422
+    page = Page(s.staff.html)
+    rows = [e for e in page.elements if re.fullmatch(r"option-\d+-(order|label)", e.attrs.get("id") or "")]
+    assert rows and all(
+        page.named_text(row, "aria-describedby") == [hint, "Fel: En fråga kan ha högst 300 alternativ."] for row in rows
+    )
