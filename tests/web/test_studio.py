@@ -843,3 +843,26 @@ def test_a_screen_reader_hears_the_units_error_and_the_options_hint_on_every_opt
     assert rows and all(
         page.named_text(row, "aria-describedby") == [hint, "Fel: En fråga kan ha högst 300 alternativ."] for row in rows
     )
+
+
+def test_the_changes_between_versions_name_pages_by_title_and_options_by_label(
+    app: Flask, db: Session, communicator: Studio
+) -> None:
+    s = Studio(communicator.staff, "synpunkter-och-klagomal")
+    s.overview()
+    s.staff.post("/studio/e/synpunkter-och-klagomal/draft", {})
+    s.op("field_down:omrade")  # the last question of the first page goes to the top of the second
+    s.edit_field("typ", **{"option-0-label": "Synpunkt eller idé"})
+    s.staff.get("/studio/e/synpunkter-och-klagomal/versions?from=1&to=draft")
+    page = Page(s.staff.html)
+    changes = {
+        re.sub(r"\s+", " ", e.text).strip()
+        for e in page.elements
+        if e.tag == "li" and not e.classes()  # a change's details, and (harmless here) the menus
+    }
+    assert "Sida: Vad vill du berätta? → Berätta" in changes
+    [options] = [text for text in changes if text.startswith("Alternativ:")]
+    before, after = options.removeprefix("Alternativ: ").split(" → ")
+    assert before.startswith("En synpunkt") and after.startswith("Synpunkt eller idé")
+    assert "Ett klagomål" in after and "klagomal" not in options  # labels, never the values stored
+    assert "(" not in options  # the values did not change: nothing technical beside the labels
