@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from eservices.text import FALLBACK
+from eservices.text import FALLBACK, localize
 
 #: Top-level keys compared, in the order they are reported.
 FORM_KEYS = (
@@ -31,11 +31,19 @@ PAGE_KEYS = ("title", "intro", "show_when")
 
 @dataclass(frozen=True)
 class Detail:
-    """One setting that changed: ``key`` (label, required, options, ...), as text before and after."""
+    """One setting that changed: ``key`` (label, required, options, ...), as text before and after.
+
+    What people read: a page by its title, options by their labels. ``before_code`` and ``after_code`` hold
+    what those are stored under (the pages' keys, the options' values), set only when they tell something the
+    text does not: options whose values changed (what answers, exports and case systems see), or a question
+    moved between two pages of the same title. Empty otherwise.
+    """
 
     key: str
     before: str
     after: str
+    before_code: str = ""
+    after_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,18 +78,49 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def _options(value: Any) -> str:
-    return ", ".join(f"{option.get('value')} ({show(option.get('label'))})" for option in value or ())
+def _option_labels(value: Any) -> str:
+    return ", ".join(show(option.get("label")) or str(option.get("value")) for option in value or ())
+
+
+def _option_values(value: Any) -> str:
+    return ", ".join(str(option.get("value")) for option in value or ())
 
 
 def _details(before: Mapping[str, Any], after: Mapping[str, Any], keys: list[str]) -> list[Detail]:
     details = []
     for key in keys:
         old, new = before.get(key), after.get(key)
-        if old != new:
-            text = _options if key == "options" else show
-            details.append(Detail(key, text(old), text(new)))
+        if old == new:
+            continue
+        if key == "options":
+            old_values, new_values = _option_values(old), _option_values(new)
+            shown = old_values != new_values
+            details.append(
+                Detail(
+                    key,
+                    _option_labels(old),
+                    _option_labels(new),
+                    before_code=old_values if shown else "",
+                    after_code=new_values if shown else "",
+                )
+            )
+        else:
+            details.append(Detail(key, show(old), show(new)))
     return details
+
+
+def _page_title(data: Mapping[str, Any], key: str) -> str:
+    """The Swedish title of page ``key`` (where a question is, not a text that changed: no translations listed)."""
+    page = next((page for page in data.get("pages") or () if page.get("key") == key), {})
+    title = page.get("title")
+    return (title if isinstance(title, str) else localize(title, FALLBACK)) or key
+
+
+def _page_detail(before: Mapping[str, Any], old_key: str, after: Mapping[str, Any], new_key: str) -> Detail:
+    """A question's page, from ``old_key`` in ``before`` to ``new_key`` in ``after`` (either may be empty)."""
+    old, new = _page_title(before, old_key), _page_title(after, new_key)
+    shown = old == new and old_key != new_key
+    return Detail("page", old, new, before_code=old_key if shown else "", after_code=new_key if shown else "")
 
 
 def _fields(data: Mapping[str, Any]) -> dict[str, tuple[str, int, Mapping[str, Any]]]:
@@ -121,13 +160,13 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
     for name, (page_key, position, spec) in new_fields.items():
         label = show(spec.get("label")) or name
         if name not in old_fields:
-            changes.append(Change("added", "field", name, label, [Detail("page", "", page_key)]))
+            changes.append(Change("added", "field", name, label, [_page_detail(before, "", after, page_key)]))
             continue
         old_page_key, old_position, old_spec = old_fields[name]
         keys = sorted(set(spec) | set(old_spec) - {"name"}, key=lambda k: (k not in ("type", "label"), k))
         details = _details(old_spec, spec, keys)
         if old_page_key != page_key:
-            details.insert(0, Detail("page", old_page_key, page_key))
+            details.insert(0, _page_detail(before, old_page_key, after, page_key))
         elif old_position != position:
             details.insert(0, Detail("position", str(old_position + 1), str(position + 1)))
         if details:
@@ -135,6 +174,12 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
     for name, (page_key, _position, spec) in old_fields.items():
         if name not in new_fields:
             changes.append(
-                Change("removed", "field", name, show(spec.get("label")) or name, [Detail("page", page_key, "")])
+                Change(
+                    "removed",
+                    "field",
+                    name,
+                    show(spec.get("label")) or name,
+                    [_page_detail(before, page_key, after, "")],
+                )
             )
     return changes

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from eservices.fields import REGISTRY
-from eservices.schema import MAX_FIELDS, MAX_PAGES
+from eservices.schema import MAX_FIELDS, MAX_PAGES, allowed_values
 from eservices.text import FALLBACK, fold
 
 Data = dict[str, Any]
@@ -266,17 +266,10 @@ def condition_targets(
         for item in page.get("fields") or ():
             if before_field is not None and item.get("name") == before_field:
                 return targets
-            type_name = item.get("type")
-            if type_name in ("choice", "multichoice"):
-                values = [o.get("value") for o in item.get("options") or () if isinstance(o, dict)]
-            elif type_name == "yesno":
-                values = ["yes", "no"]
-            elif type_name == "consent":
-                values = ["yes"]
-            else:
-                continue
+            field_type = REGISTRY.get(item.get("type"))
+            values = allowed_values(field_type, item.get("options") or ()) if field_type else None
             if values:
-                targets.append((item, [str(v) for v in values]))
+                targets.append((item, list(values)))
     return targets
 
 

@@ -370,7 +370,7 @@ class _Checker:
             )
             return None
         values = tuple(value["in"]) if "in" in value else (value.get("equals"),)
-        allowed = _allowed_values(fields[target])
+        allowed = allowed_values(fields[target].type, fields[target].spec.get("options") or ())
         for wanted in values:
             if not isinstance(wanted, str):
                 self.problem(
@@ -523,11 +523,19 @@ class _Checker:
         return result
 
 
-def _allowed_values(target: Field) -> set[str] | None:
-    if target.type.needs_options:
-        return {option["value"] for option in target.spec.get("options") or ()}
-    if target.type.name == "yesno":
-        return {"yes", "no"}
-    if target.type.name == "consent":
-        return {"yes"}
+def allowed_values(field_type: FieldType, options: Sequence[Any] = ()) -> tuple[str, ...] | None:
+    """The answers a field of ``field_type`` can have when they are a fixed set, in the order it offers them:
+    its ``options``' values (entries that are not yet a whole option, as in an unfinished draft, are skipped),
+    yes and no, or yes alone for a consent. None for a field whose answers are free (text, dates, numbers ...).
+    Conditions may only name these answers."""
+    if field_type.needs_options:
+        return tuple(
+            option["value"]
+            for option in options
+            if isinstance(option, Mapping) and isinstance(option.get("value"), str)
+        )
+    if field_type.name == "yesno":
+        return ("yes", "no")
+    if field_type.name == "consent":
+        return ("yes",)
     return None

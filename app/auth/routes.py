@@ -7,11 +7,13 @@ new token, so nothing known before the second step is worth anything after it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import segno
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -28,6 +30,8 @@ from app.throttle import account_blocked, count_failure, limiter, sign_in_per_ad
 #: session keys: the token of a half sign-in, and where to go after it
 PENDING = "pending_sign_in"
 NEXT = "after_sign_in"
+
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -122,6 +126,24 @@ def _complete_sign_in(user: User, now: datetime, by: str) -> str:
     return _safe_next(target if isinstance(target, str) else None) or _home(signed_in)
 
 
+def _right_code(
+    user: User, form: CodeForm, now: datetime, check: Callable[[str], T | None], failure: str | None = None
+) -> T | None:
+    """What ``check(code)`` gives for the code ``user`` sent in ``form``: None when none was sent (a GET, an
+    invalid form) or it was wrong. An account that has used up its wrong codes is refused (429) before the code
+    is looked at; a wrong code counts towards that, and is written to the audit log as ``failure`` if given."""
+    if not form.validate_on_submit():
+        return None
+    if account_blocked("code", user.email):
+        abort(429)
+    result = check(form.code.data or "")
+    if result is None:
+        count_failure("code", user.email)
+        if failure is not None:
+            audit.record(get_session(), failure, now, actor=user, ip=request.remote_addr)
+    return result
+
+
 @bp.route("/mfa", methods=["GET", "POST"])
 @limiter.limit(sign_in_per_address, methods=["POST"])
 def second_factor() -> Response | str | tuple[str, int]:
@@ -130,33 +152,24 @@ def second_factor() -> Response | str | tuple[str, int]:
         return _start_again()
     if not mfa.is_enrolled(user):
         return redirect(url_for("auth.enrol"))
-    form = CodeForm()
-    failed = False
-    if form.validate_on_submit():
-        if account_blocked("code", user.email):
-            return _too_many()
-        now = _now()
-        by = mfa.check_second_factor(get_session(), user, form.code.data or "", now)
-        if by is None:
-            count_failure("code", user.email)
-            audit.record(get_session(), audit.MFA_FAILED, now, actor=user, ip=request.remote_addr)
-            failed = True
-        else:
-            target = _complete_sign_in(user, now, by)
-            if by == mfa.BY_RECOVERY_CODE:
-                audit.record(get_session(), audit.RECOVERY_CODE_USED, now, actor=user, ip=request.remote_addr)
-                left = mfa.recovery_codes_left(get_session(), user)
-                flash(
-                    ngettext(
-                        "You signed in with a recovery code; it cannot be used again. You have %(num)d left.",
-                        "You signed in with a recovery code; it cannot be used again. You have %(num)d left.",
-                        left,
-                    )
+    form, now = CodeForm(), _now()
+    by = _right_code(
+        user, form, now, lambda code: mfa.check_second_factor(get_session(), user, code, now), audit.MFA_FAILED
+    )
+    if by is not None:
+        target = _complete_sign_in(user, now, by)
+        if by == mfa.BY_RECOVERY_CODE:
+            audit.record(get_session(), audit.RECOVERY_CODE_USED, now, actor=user, ip=request.remote_addr)
+            left = mfa.recovery_codes_left(get_session(), user)
+            flash(
+                ngettext(
+                    "You signed in with a recovery code; it cannot be used again. You have %(num)d left.",
+                    "You signed in with a recovery code; it cannot be used again. You have %(num)d left.",
+                    left,
                 )
-            return redirect(target)
-    elif request.method == "POST":
-        failed = True
-    return render_template("auth/second_factor.html", form=form, failed=failed)
+            )
+        return redirect(target)
+    return render_template("auth/second_factor.html", form=form, failed=request.method == "POST")
 
 
 def _qr_code(uri: str) -> str:
@@ -177,27 +190,17 @@ def enrol() -> Response | str | tuple[str, int]:
     if mfa.is_enrolled(user):
         return redirect(url_for("auth.second_factor"))
     secret = mfa.begin_enrolment(user)
-    form = CodeForm()
-    failed = False
-    if form.validate_on_submit():
-        if account_blocked("code", user.email):
-            return _too_many()
-        now = _now()
-        codes = mfa.confirm_enrolment(get_session(), user, form.code.data or "", now)
-        if codes is None:
-            count_failure("code", user.email)
-            failed = True
-        else:
-            audit.record(get_session(), audit.MFA_ENROLLED, now, actor=user, ip=request.remote_addr)
-            target = _complete_sign_in(user, now, mfa.BY_APP)
-            return render_template("auth/recovery_codes.html", codes=codes, continue_url=target, first=True)
-    elif request.method == "POST":
-        failed = True
+    form, now = CodeForm(), _now()
+    codes = _right_code(user, form, now, lambda code: mfa.confirm_enrolment(get_session(), user, code, now))
+    if codes is not None:
+        audit.record(get_session(), audit.MFA_ENROLLED, now, actor=user, ip=request.remote_addr)
+        target = _complete_sign_in(user, now, mfa.BY_APP)
+        return render_template("auth/recovery_codes.html", codes=codes, continue_url=target, first=True)
     municipality = current_app.config["MUNICIPALITY_NAME"]
     return render_template(
         "auth/enrol.html",
         form=form,
-        failed=failed,
+        failed=request.method == "POST",
         qr_code=_qr_code(mfa.provisioning_uri(user, municipality)),
         secret=_grouped(secret),
         account=user.email,
@@ -212,22 +215,16 @@ def recovery_codes() -> Response | str | tuple[str, int]:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     user: User = current_user.user
-    form = CodeForm()
-    failed = False
-    if form.validate_on_submit():
-        if account_blocked("code", user.email):
-            return _too_many()
-        now = _now()
-        if mfa.verify_totp(user, form.code.data or "", now):
-            codes = mfa.new_recovery_codes(get_session(), user, now)
-            audit.record(get_session(), audit.RECOVERY_CODES_REPLACED, now, actor=user, ip=request.remote_addr)
-            return render_template("auth/recovery_codes.html", codes=codes, continue_url=_home(current_user))
-        count_failure("code", user.email)
-        failed = True
-    elif request.method == "POST":
-        failed = True
+    form, now = CodeForm(), _now()
+    if _right_code(user, form, now, lambda code: mfa.verify_totp(user, code, now) or None):
+        codes = mfa.new_recovery_codes(get_session(), user, now)
+        audit.record(get_session(), audit.RECOVERY_CODES_REPLACED, now, actor=user, ip=request.remote_addr)
+        return render_template("auth/recovery_codes.html", codes=codes, continue_url=_home(current_user))
     return render_template(
-        "auth/replace_codes.html", form=form, failed=failed, left=mfa.recovery_codes_left(get_session(), user)
+        "auth/replace_codes.html",
+        form=form,
+        failed=request.method == "POST",
+        left=mfa.recovery_codes_left(get_session(), user),
     )
 
 

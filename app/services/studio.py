@@ -19,10 +19,11 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import Draft, EService, FormVersion, Unit, User
 from app.services import accounts, audit
+from eservices.editing import new_definition
 from eservices.problems import Problem
 from eservices.schema import SLUG, DefinitionError, load_definition, missing_translations
 
@@ -149,7 +150,18 @@ def listing(
     """The studio's list: the e-services of ``unit_ids`` with their state and missing translations per language."""
     if not unit_ids:
         return []
-    query = select(EService).where(EService.unit_id.in_(unit_ids)).order_by(EService.slug)
+    # Each row reads every version and the name of whoever changed the latest: load them for all rows at once.
+    versions = selectinload(EService.versions)
+    query = (
+        select(EService)
+        .where(EService.unit_id.in_(unit_ids))
+        .order_by(EService.slug)
+        .options(
+            versions.selectinload(FormVersion.edited_by),
+            versions.selectinload(FormVersion.published_by),
+            versions.selectinload(FormVersion.created_by),
+        )
+    )
     query = query.where(EService.archived_at.is_not(None) if archived else EService.archived_at.is_(None))
     rows = []
     for eservice in session.scalars(query):
@@ -216,8 +228,6 @@ def create(
     session: Session, slug: str, title: str, unit: Unit, actor: User, now: datetime, ip: str | None = None
 ) -> EService:
     """A new e-service with an empty draft: one page, no questions."""
-    from eservices.editing import new_definition
-
     _check_slug(session, slug)
     eservice = EService(slug=slug, unit=unit, created_at=now)
     session.add(eservice)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -37,7 +38,7 @@ from app.studio.texts import (
 from eservices import editing
 from eservices.diff import diff
 from eservices.fields import REGISTRY
-from eservices.schema import NAME, DefinitionError, localized_texts, missing_translations
+from eservices.schema import FORM_TEXT_KEYS, NAME, DefinitionError, localized_texts, missing_translations
 from eservices.text import FALLBACK, localize
 
 MAX_YAML_BYTES = 512 * 1024
@@ -340,6 +341,34 @@ def _draft_or_redirect(found: EService) -> FormVersion | Response:
     return draft
 
 
+def _add_page(data: editing.Data, _target: str) -> tuple[editing.Data, str]:
+    title = request.form.get("page_title", "").strip()[:200] or gettext("New page")
+    data, key = editing.add_page(data, title)
+    return data, f"page-{key}"
+
+
+def _anchored(edited: tuple[editing.Data, str], kind: str) -> tuple[editing.Data, str]:
+    """An edit's data, and the anchor of the page or question it made (a copy)."""
+    data, made = edited
+    return data, f"{kind}-{made}"
+
+
+#: The overview's buttons (``op`` is "<action>:<page key or question name>"), each an edit of the draft that
+#: returns the new data and where on the overview to come back to. Adding a question is not here: it takes
+#: the communicator on to the new question's own page (see :func:`_add_field`).
+STRUCTURE_EDITS: dict[str, Callable[[editing.Data, str], tuple[editing.Data, str | None]]] = {
+    "add_page": _add_page,
+    "page_up": lambda data, key: (editing.move_page(data, key, -1), f"page-{key}"),
+    "page_down": lambda data, key: (editing.move_page(data, key, 1), f"page-{key}"),
+    "page_copy": lambda data, key: _anchored(editing.duplicate_page(data, key), "page"),
+    "page_remove": lambda data, key: (editing.remove_page(data, key), None),
+    "field_up": lambda data, name: (editing.move_field(data, name, -1), f"field-{name}"),
+    "field_down": lambda data, name: (editing.move_field(data, name, 1), f"field-{name}"),
+    "field_copy": lambda data, name: _anchored(editing.duplicate_field(data, name), "field"),
+    "field_remove": lambda data, name: (editing.remove_field(data, name), None),
+}
+
+
 @bp.post("/e/<slug>/structure")
 def structure(slug: str) -> Response:
     """The buttons of the overview: add, move, duplicate and remove pages and questions."""
@@ -348,44 +377,13 @@ def structure(slug: str) -> Response:
     if isinstance(draft, Response):
         return draft
     op, _sep, target = request.form.get("op", "").partition(":")
-    data = draft.definition
-    anchor = None
     try:
-        if op == "add_page":
-            title = request.form.get("page_title", "").strip()[:200] or gettext("New page")
-            data, key = editing.add_page(data, title)
-            anchor = f"page-{key}"
-        elif op == "add_field":
-            type_name = request.form.get(f"type-{target}", "")
-            label = request.form.get(f"label-{target}", "").strip()[:500]
-            if type_name not in REGISTRY:
-                flash(gettext("Choose a type of question."))
-                return _overview(slug, f"page-{target}")
-            if not label and type_name != "info":
-                flash(gettext("Write the question before you add it."))
-                return _overview(slug, f"page-{target}")
-            data, name = editing.add_field(data, target, type_name, label)
-            if not _store(draft, data):
-                return _overview(slug)
-            return redirect(url_for("studio.field", slug=slug, name=name))
-        elif op in ("page_up", "page_down"):
-            data = editing.move_page(data, target, -1 if op == "page_up" else 1)
-            anchor = f"page-{target}"
-        elif op == "page_copy":
-            data, key = editing.duplicate_page(data, target)
-            anchor = f"page-{key}"
-        elif op == "page_remove":
-            data = editing.remove_page(data, target)
-        elif op in ("field_up", "field_down"):
-            data = editing.move_field(data, target, -1 if op == "field_up" else 1)
-            anchor = f"field-{target}"
-        elif op == "field_copy":
-            data, name = editing.duplicate_field(data, target)
-            anchor = f"field-{name}"
-        elif op == "field_remove":
-            data = editing.remove_field(data, target)
-        else:
+        if op == "add_field":
+            return _add_field(slug, draft, target)
+        edit = STRUCTURE_EDITS.get(op)
+        if edit is None:
             abort(400)
+        data, anchor = edit(draft.definition, target)
     except editing.EditError as error:
         flash(
             gettext("The form can have at most 50 pages and 400 questions.")
@@ -397,9 +395,23 @@ def structure(slug: str) -> Response:
     return _overview(slug, anchor)
 
 
-# --- settings (about the e-service) ---------------------------------------------------------------------
+def _add_field(slug: str, draft: FormVersion, page_key: str) -> Response:
+    """A new question of the chosen type at the end of page ``page_key``, then on to its own page."""
+    type_name = request.form.get(f"type-{page_key}", "")
+    label = request.form.get(f"label-{page_key}", "").strip()[:500]
+    if type_name not in REGISTRY:
+        flash(gettext("Choose a type of question."))
+        return _overview(slug, f"page-{page_key}")
+    if not label and type_name != "info":
+        flash(gettext("Write the question before you add it."))
+        return _overview(slug, f"page-{page_key}")
+    data, name = editing.add_field(draft.definition, page_key, type_name, label)
+    if not _store(draft, data):
+        return _overview(slug)
+    return redirect(url_for("studio.field", slug=slug, name=name))
 
-SETTING_TEXTS = ("title", "description", "category", "contact", "next_steps")
+
+# --- settings (about the e-service) ---------------------------------------------------------------------
 
 
 @bp.route("/e/<slug>/settings", methods=["GET", "POST"])
@@ -411,7 +423,7 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
     units = _units_offered()
     data = draft.definition
     errors: dict[str, str] = {}
-    form: dict[str, Any] = {key: localize(data.get(key), FALLBACK) for key in SETTING_TEXTS}
+    form: dict[str, Any] = {key: localize(data.get(key), FALLBACK) for key in FORM_TEXT_KEYS}
     form.update(
         keywords=", ".join((data.get("keywords") or {}).get(FALLBACK, [])),
         anonymous=bool(data.get("anonymous")),
@@ -423,10 +435,10 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         form = {
             key: request.form.get(key, "").strip()
-            for key in (*SETTING_TEXTS, "keywords", "easy_read", "retention", "unit")
+            for key in (*FORM_TEXT_KEYS, "keywords", "easy_read", "retention", "unit")
         }
         form["anonymous"] = request.form.get("anonymous") == "yes"
-        for key in SETTING_TEXTS:
+        for key in FORM_TEXT_KEYS:
             if len(form[key]) > 10000:
                 errors[key] = gettext("The text can be at most 10,000 characters long.")
         unit = next((u for u in units if u.key == form["unit"]), None)
@@ -437,7 +449,7 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
             errors["retention"] = gettext("Write a whole number of years from 1 to 100, or leave it empty.")
         if not errors:
             new = dict(data)
-            for key in SETTING_TEXTS:
+            for key in FORM_TEXT_KEYS:
                 new = editing.set_text(new, key, FALLBACK, form[key]) if key in new else new
                 if key not in new and form[key]:
                     new[key] = {FALLBACK: form[key]}
@@ -465,7 +477,7 @@ def settings(slug: str) -> Response | str | tuple[str, int]:
         draft=draft,
         form=form,
         errors=errors,
-        units=units,
+        unit_choices=[(unit.key, unit.name.get(FALLBACK) or unit.key) for unit in units],
         problems=[p for p in placed_problems(draft.definition) if "field" not in p and "page" not in p],
     ), status
 

@@ -89,6 +89,31 @@ def test_removing_a_question_that_a_condition_needs_is_a_named_problem() -> None
     assert path == "pages[0].fields[0].show_when.field" and problem.code == "condition_unknown_field"
 
 
+def test_a_condition_is_offered_exactly_the_answers_the_checker_accepts() -> None:
+    data = complete(editing.new_definition("lekplats", "Lekplats", UNIT))
+    data, asks = editing.add_field(data, "sida_1", "yesno", "Vill du bli kontaktad?")
+    data, agrees = editing.add_field(data, "sida_1", "consent", "Godkänner du?")
+    data, picks = editing.add_field(data, "sida_1", "choice", "Vilken lekplats?")
+    data, _free = editing.add_field(data, "sida_1", "text", "Övrigt")
+    data, email = editing.add_field(data, "sida_1", "email", "E-post")
+    _page, _index, choice = editing.find_field(data, picks)
+    options = [{"value": "norr", "label": {"sv": "Norr"}}, {"label": {"sv": "Ofärdig"}}, {"value": "ost"}]
+    data = editing.replace_field(data, picks, {**choice, "options": options})
+    offered = [(item["name"], values) for item, values in editing.condition_targets(data, before_field=email)]
+    # the unfinished option (no value yet) is not offered; free-text questions are not offered at all
+    assert offered == [(asks, ["yes", "no"]), (agrees, ["yes"]), (picks, ["norr", "ost"])]
+    # finished, the draft can be published with a condition on any answer that was offered
+    data["pages"][0]["fields"][1]["notice"] = {"sv": "Vi sparar dina uppgifter."}
+    data["pages"][0]["fields"][2]["options"] = [
+        {"value": "norr", "label": {"sv": "Norr"}},
+        {"value": "ost", "label": {"sv": "Öst"}},
+    ]
+    _page, _index, spec = editing.find_field(data, email)
+    for name, values in offered:
+        for value in values:
+            load_definition(editing.replace_field(data, email, {**spec, "show_when": {"field": name, "equals": value}}))
+
+
 def test_too_many_questions_cannot_be_added() -> None:
     data = complete(editing.new_definition("lekplats", "Lekplats", UNIT))
     data["pages"][0]["fields"] = [{"name": f"f{i}", "type": "text", "label": {"sv": "x"}} for i in range(MAX_FIELDS)]
@@ -119,3 +144,34 @@ def test_diff_names_questions_added_removed_changed_and_moved() -> None:
     assert detail.key == "label" and detail.after.startswith("Vad vill du berätta?")
     assert detail.before.startswith(before["pages"][0]["fields"][1]["label"]["sv"])
     assert diff(before, before) == []
+
+
+def test_diff_names_pages_by_title_and_options_by_label_with_codes_only_where_the_text_cannot_tell() -> None:
+    data = complete(editing.new_definition("lekplats", "Lekplats", UNIT))
+    data, picks = editing.add_field(data, "sida_1", "choice", "Vilken park?")
+    _page, _index, spec = editing.find_field(data, picks)
+    options = [{"value": "norr", "label": {"sv": "Norra parken"}}, {"value": "ost", "label": {"sv": "Östra parken"}}]
+    data = editing.replace_field(data, picks, {**spec, "options": options})
+    data, first = editing.add_page(data, "Om dig")
+    data, second = editing.add_page(data, "Om dig")
+
+    def details(before: dict, after: dict) -> dict[str, tuple[str, str, str, str]]:
+        [change] = [c for c in diff(before, after) if c.name == picks]
+        return {d.key: (d.before, d.after, d.before_code, d.after_code) for d in change.details}
+
+    moved = editing.move_field(data, picks, 1)  # the last question of its page: on to the next page
+    relabelled = [{**options[0], "label": {"sv": "Norra lekparken"}}, options[1]]
+    moved = editing.replace_field(moved, picks, {**editing.find_field(moved, picks)[2], "options": relabelled})
+    assert details(data, moved) == {
+        "page": ("Sida 1", "Om dig", "", ""),
+        "options": ("Norra parken, Östra parken", "Norra lekparken, Östra parken", "", ""),
+    }
+    # Between two pages of the same title, and to another stored value: the keys and values tell what changed.
+    again = editing.move_field(moved, picks, 1)
+    assert editing.find_field(again, picks)[0]["key"] == second != first
+    revalued = [options[0], {**options[1], "value": "oster"}]
+    again = editing.replace_field(again, picks, {**editing.find_field(again, picks)[2], "options": revalued})
+    assert details(moved, again) == {
+        "page": ("Om dig", "Om dig", first, second),
+        "options": ("Norra lekparken, Östra parken", "Norra parken, Östra parken", "norr, ost", "norr, oster"),
+    }

@@ -10,6 +10,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfWriter
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from app import create_app
@@ -377,6 +378,22 @@ def make_submission(app: Flask, db: Session) -> Any:
 def mail_kept_in_outbox(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Mail stays in the outbox (worker mode): tests read the rows, nothing is delivered or written."""
     monkeypatch.setitem(app.config, "MAIL_DELIVERY", "worker")
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[tuple[str, Any]]]:
+    """Every SQL statement (and its parameters) sent while the block runs."""
+    seen: list[tuple[str, Any]] = []
+    engine = app.extensions["db_engine"]
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def reread(db: Session) -> Session:

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from conftest import STAFF_PASSWORD, Staff, forget_used_codes, reread, totp_now
+from conftest import STAFF_PASSWORD, TOTP_SECRET, Staff, forget_used_codes, reread, totp_now
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.models import User
 from app.services import accounts, passwords
+from app.throttle import limiter
 
 EMAIL = "hanna.handlaggare@grums.se"
 WRONG = "fel-losenord-helt-och-hallet"
@@ -102,6 +103,33 @@ def test_wrong_codes_pause_the_second_step_too(app: Flask, hanna: User) -> None:
     code = totp_now(forget_used_codes(app, EMAIL))
     response = browser.raw("POST", "/auth/mfa", data={"csrf_token": browser.token(), "code": code})
     assert response.status_code == 429  # the right code is not even tried any more
+
+
+def test_wrong_codes_pause_enrolling_the_app_and_replacing_recovery_codes_too(app: Flask, hanna: User) -> None:
+    browser = Staff(app.test_client())
+    browser.get("/auth/login")
+    browser.post("/auth/login", {"email": EMAIL, "password": STAFF_PASSWORD})
+    assert browser.url == "/auth/mfa/enrol"
+    secret = TOTP_SECRET.search(browser.html)
+    assert secret
+    for _ in range(failures_allowed(app)):
+        browser.post("/auth/mfa/enrol", {"code": "000000"})
+        assert browser.page.status_code == 200 and browser.url == "/auth/mfa/enrol"
+    response = browser.raw(
+        "POST", "/auth/mfa/enrol", data={"csrf_token": browser.token(), "code": totp_now(secret.group(1))}
+    )
+    assert response.status_code == 429  # the right code is not even tried any more
+    assert "För många försök på kort tid" in response.get_data(as_text=True)
+
+    limiter.reset()  # a quarter of an hour later: enrolled, signed in, the same pause when replacing the codes
+    browser.sign_in(EMAIL)
+    browser.get("/auth/recovery-codes")
+    for _ in range(failures_allowed(app)):
+        browser.post("/auth/recovery-codes", {"code": "000000"})
+        assert browser.page.status_code == 200 and browser.url == "/auth/recovery-codes"
+    code = totp_now(forget_used_codes(app, EMAIL))
+    response = browser.raw("POST", "/auth/recovery-codes", data={"csrf_token": browser.token(), "code": code})
+    assert response.status_code == 429
 
 
 def test_an_unknown_address_costs_the_same_time_as_a_wrong_password(db: Session) -> None:

@@ -4,15 +4,13 @@ status counts, and (on PostgreSQL) query plans that read the cases through index
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import Staff
+from conftest import Staff, statements
 from flask import Flask
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import CaseEvent, Submission
@@ -25,22 +23,6 @@ ALL_UNITS = ["kommunledning", "samhallsbyggnad", "barn-och-utbildning", "socialf
 @pytest.fixture(autouse=True)
 def _mail(mail_kept_in_outbox: None) -> None:
     pass
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[tuple[str, Any]]]:
-    """Every SQL statement (and its parameters) sent while the block runs."""
-    seen: list[tuple[str, Any]] = []
-    engine = app.extensions["db_engine"]
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def seeded(app: Flask, count: int) -> None:
