@@ -49,6 +49,20 @@ class Inbox:
         return parsed
 
 
+class _Handler:
+    """What aiosmtpd is given: the inbox's DATA hook and nothing else.
+
+    aiosmtpd looks at every attribute of its handler when a connection opens (inspect.getmembers), which
+    would read the inbox's properties and parse every message kept so far, at every connection.
+    """
+
+    def __init__(self, inbox: Inbox) -> None:
+        self._inbox = inbox
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return await self._inbox.handle_DATA(server, session, envelope)
+
+
 class SmtpServer:
     """An SMTP server on 127.0.0.1:``port`` that can be started late (to play a server that was down)."""
 
@@ -64,7 +78,7 @@ class SmtpServer:
 
     def start(self) -> None:
         assert self._controller is None, "already running"
-        controller = Controller(self.inbox, hostname=self.host, port=self.port)
+        controller = Controller(_Handler(self.inbox), hostname=self.host, port=self.port)
         controller.start()
         self._controller = controller
 
