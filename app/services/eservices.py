@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import copy
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.models import EService, FormVersion
 from app.services import studio
@@ -18,16 +19,31 @@ from app.services.studio import definition_sha256
 from eservices.schema import DefinitionError, FormDefinition, load_definition, load_file
 from eservices.text import fold
 
-
-@lru_cache(maxsize=512)
-def _checked(version_id: int, sha256: str, canonical: str) -> FormDefinition:
-    return load_definition(json.loads(canonical), f"form version {version_id}")
+#: checked definitions by (version id, SHA-256 of the definition): a published version never changes, and a
+#: draft's hash is set with every change of its definition (app.services.studio), so a key never goes stale
+_DEFINITIONS: OrderedDict[tuple[int, str], FormDefinition] = OrderedDict()
+_DEFINITIONS_KEPT = 512
+_DEFINITIONS_LOCK = threading.Lock()
 
 
 def definition_of(version: FormVersion) -> FormDefinition:
-    """The checked definition of ``version``; published versions never change, so it is cached by hash."""
-    canonical = json.dumps(version.definition, sort_keys=True, ensure_ascii=False)
-    return _checked(version.id, version.definition_sha256, canonical)
+    """The checked definition of ``version``, cached by its id and hash.
+
+    A hit reads neither the definition's JSON nor its hash again; only a miss touches
+    ``version.definition`` (which the catalog queries leave deferred), and checks a copy of it.
+    """
+    key = (version.id, version.definition_sha256)
+    with _DEFINITIONS_LOCK:
+        found = _DEFINITIONS.get(key)
+        if found is not None:
+            _DEFINITIONS.move_to_end(key)
+            return found
+    checked = load_definition(copy.deepcopy(version.definition), f"form version {version.id}")
+    with _DEFINITIONS_LOCK:
+        _DEFINITIONS[key] = checked
+        while len(_DEFINITIONS) > _DEFINITIONS_KEPT:
+            _DEFINITIONS.popitem(last=False)
+    return checked
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,7 @@ def published_version(session: Session, eservice: EService, today: date | None =
         .where(FormVersion.eservice_id == eservice.id, FormVersion.status == FormVersion.PUBLISHED)
         .order_by(FormVersion.number.desc())
         .limit(1)
+        .options(defer(FormVersion.definition))  # definition_of has it, checked, after the first request
     )
 
 
@@ -114,6 +131,7 @@ def catalog(session: Session, today: date | None = None) -> list[CatalogEntry]:
             FormVersion.status == FormVersion.PUBLISHED, EService.closed_at.is_(None), EService.archived_at.is_(None)
         )
         .order_by(EService.slug)
+        .options(defer(FormVersion.definition))  # definition_of has it, checked, after the first request
     ).all()
     return [
         CatalogEntry(eservice, version, definition_of(version))
