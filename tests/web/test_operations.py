@@ -55,3 +55,22 @@ def test_behind_a_trusted_proxy_the_client_address_comes_from_the_proxy(app: Fla
     proxied.test_client().get("/_probe", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
     assert seen == {"addr": "203.0.113.7", "scheme": "https"}
     proxied.extensions["db_engine"].dispose()
+
+
+def test_an_unsafe_configuration_is_refused_with_its_problems_not_a_traceback(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENDORRIN_")}
+    env.update(ENDORRIN_ENV="production", ENDORRIN_FILE_STORE="s3", ENDORRIN_DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
+    flask = str(Path(sys.executable).with_name("flask"))
+    result = subprocess.run(
+        [flask, "--app", "wsgi", "check-config"], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "problem: ENDORRIN_SECRET_KEY must be set" in result.stderr
+    assert "problem: ENDORRIN_S3_BUCKET must be set when ENDORRIN_FILE_STORE is s3" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
