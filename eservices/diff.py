@@ -58,7 +58,7 @@ class Change:
 
 
 def show(value: Any) -> str:
-    """A setting's value as a short text: Swedish for localized text, others named, lists joined."""
+    """A setting's value as a short text: the Swedish of a localized text, lists joined."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -70,8 +70,7 @@ def show(value: Any) -> str:
         if "key" in value and "name" in value:  # the unit
             return str(value["key"])
         if FALLBACK in value:
-            translations = sorted(code for code in value if code != FALLBACK)
-            return str(value[FALLBACK]) + (f" [{', '.join(translations)}]" if translations else "")
+            return str(value[FALLBACK])
         return ", ".join(f"{code}: {show(text)}" for code, text in value.items())
     if isinstance(value, list):
         return ", ".join(show(item) for item in value)
@@ -86,13 +85,31 @@ def _option_values(value: Any) -> str:
     return ", ".join(str(option.get("value")) for option in value or ())
 
 
+def _is_text(value: Any) -> bool:
+    return isinstance(value, Mapping) and FALLBACK in value
+
+
+def _text_detail(key: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Detail:
+    """A changed text as its Swedish before and after; when only translations changed, those translations."""
+    if old.get(FALLBACK) != new.get(FALLBACK):
+        return Detail(key, show(old), show(new))
+    changed = sorted(code for code in set(old) | set(new) if old.get(code) != new.get(code))
+    return Detail(
+        key,
+        "; ".join(f"{code}: {old.get(code, '')}" for code in changed),
+        "; ".join(f"{code}: {new.get(code, '')}" for code in changed),
+    )
+
+
 def _details(before: Mapping[str, Any], after: Mapping[str, Any], keys: list[str]) -> list[Detail]:
     details = []
     for key in keys:
         old, new = before.get(key), after.get(key)
         if old == new:
             continue
-        if key == "options":
+        if _is_text(old) or _is_text(new):
+            details.append(_text_detail(key, old or {}, new or {}))
+        elif key == "options":
             old_values, new_values = _option_values(old), _option_values(new)
             shown = old_values != new_values
             details.append(

@@ -175,3 +175,23 @@ def test_diff_names_pages_by_title_and_options_by_label_with_codes_only_where_th
         "page": ("Om dig", "Om dig", first, second),
         "options": ("Norra lekparken, Östra parken", "Norra parken, Östra parken", "norr, ost", "norr, oster"),
     }
+
+
+def test_diff_shows_the_swedish_text_and_when_only_a_translation_changed_that_translation() -> None:
+    before = load_file(ROOT / "forms" / "felanmalan-gata-park-belysning.yaml").data
+    path = "pages[0].fields[2].label"
+    name = before["pages"][0]["fields"][2]["name"]
+    swedish = before["pages"][0]["fields"][2]["label"]["sv"]
+
+    renamed = editing.set_text(before, path, "sv", swedish + " (ändrad)")
+    [change] = diff(before, renamed)
+    assert change.label == swedish + " (ändrad)"  # the question by its Swedish text, no language codes
+    [detail] = change.details
+    assert (detail.before, detail.after) == (swedish, swedish + " (ändrad)")
+
+    translated = editing.set_text(before, path, "en", "What is wrong?")
+    [change] = diff(before, translated)
+    [detail] = change.details
+    old_english = before["pages"][0]["fields"][2]["label"]["en"]
+    assert (detail.before, detail.after) == (f"en: {old_english}", "en: What is wrong?")
+    assert change.name == name
