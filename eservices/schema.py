@@ -193,11 +193,16 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+#: PyYAML's safe loader in C (libyaml, in PyYAML's wheels) where it is there: the same YAML read about ten times
+#: faster than the pure-Python one, which matters when every bundled form is read at each `forms load`
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_file(path: Path | str) -> FormDefinition:
     """Load and check the YAML definition in ``path``; errors name the file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"

@@ -25,7 +25,7 @@ from app.models import Draft, EService, FormVersion, Unit, User
 from app.services import accounts, audit
 from eservices.editing import new_definition
 from eservices.problems import Problem
-from eservices.schema import SLUG, DefinitionError, load_definition, missing_translations
+from eservices.schema import SAFE_LOADER, SLUG, DefinitionError, load_definition, missing_translations
 
 FILE, STUDIO, IMPORT, COPY = "file", "studio", "import", "copy"
 
@@ -444,12 +444,12 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     laughs"), and no definition needs them. What is read may be at most :data:`MAX_DEFINITION_BYTES`.
     """
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=SAFE_LOADER):
             if isinstance(event, yaml.AliasEvent):
                 where = f"line {event.start_mark.line + 1}, column {event.start_mark.column + 1}"
                 problem = Problem("yaml_alias", "YAML aliases (*name) are not allowed: write the text out", where=where)
                 raise DefinitionError(source, [(where, problem)])
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
