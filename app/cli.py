@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import pyotp
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
@@ -347,13 +348,20 @@ def check_config() -> None:
 )
 @click.option("--seed", "random_seed", type=int, default=1, help="Random seed, for the same cases every time.")
 @click.option("--staff-password", envvar="ENDORRIN_BENCH_STAFF_PASSWORD", default=None)
-def bench_seed(count: int, random_seed: int, staff_password: str | None) -> None:
+@click.option(
+    "--staff-totp-secret",
+    envvar="ENDORRIN_BENCH_STAFF_TOTP_SECRET",
+    default=None,
+    help="The bench staff's authenticator key (base32); default: a new one, printed once.",
+)
+def bench_seed(count: int, random_seed: int, staff_password: str | None, staff_totp_secret: str | None) -> None:
     """Add COUNT synthetic cases across the bundled e-services, and a bench staff account in every unit."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Refusing to fill a production database with synthetic cases.")
     from app.seeding import BENCH_STAFF_EMAIL, seed_cases  # only this command needs the seeding code
 
     password = staff_password or accounts.random_password()
+    totp_secret = staff_totp_secret or pyotp.random_base32()
     started = time.monotonic()
 
     def progress(done: int) -> None:
@@ -366,12 +374,15 @@ def bench_seed(count: int, random_seed: int, staff_password: str | None) -> None
         prefix=current_app.config["REFERENCE_PREFIX"],
         now=datetime.now(UTC),
         staff_password=password,
+        staff_totp_secret=totp_secret,
         seed=random_seed,
         progress=progress,
     )
     click.echo(f"Added {added} cases in {time.monotonic() - started:.0f} s. Staff: {BENCH_STAFF_EMAIL}")
     if staff_password is None:
         click.echo(f"Password: {password}")
+    if staff_totp_secret is None:
+        click.echo(f"Authenticator key: {totp_secret}")
 
 
 def register_cli(app: Flask) -> None:

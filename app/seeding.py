@@ -204,13 +204,16 @@ def _status(age_days: float, rng: random.Random) -> str:
     return rng.choices(workflow.STATES, weights)[0]
 
 
-def ensure_bench_staff(session: Session, password: str, now: datetime) -> User:
-    """The staff account the benchmarks sign in with: staff in every unit."""
+def ensure_bench_staff(session: Session, password: str, now: datetime, totp_secret: str | None = None) -> User:
+    """The staff account the benchmarks sign in with: staff in every unit, its authenticator app already
+    set up with ``totp_secret`` (base32) when given, so a benchmark can pass the second step."""
     user = session.scalar(select(User).where(User.email == BENCH_STAFF_EMAIL))
     if user is None:
         user = accounts.create_user(session, BENCH_STAFF_EMAIL, "Bänk Handläggare", password, now)
     else:
         user.password_hash = accounts.hash_password(password)
+    if totp_secret is not None:
+        user.totp_secret, user.mfa_enrolled_at, user.totp_last_step = totp_secret, now, None
     for unit in session.scalars(select(Unit)):
         accounts.grant(session, user, RoleGrant.STAFF, unit, now)
     return user
@@ -299,6 +302,7 @@ def seed_cases(
     prefix: str,
     now: datetime,
     staff_password: str,
+    staff_totp_secret: str | None = None,
     seed: int = 1,
     years: int = 5,
     batch: int = 20_000,
@@ -308,7 +312,7 @@ def seed_cases(
     rng = random.Random(seed)  # noqa: S311 - synthetic data, repeatable on purpose
     with Session(engine) as session, session.begin():
         templates = _templates(session, rng, now.astimezone(SWEDEN).date())
-        staff_id = ensure_bench_staff(session, staff_password, now).id
+        staff_id = ensure_bench_staff(session, staff_password, now, staff_totp_secret).id
         first_id = (session.scalar(select(func.max(Submission.id))) or 0) + 1
         sequences = {
             row.year: row.last

@@ -12,8 +12,10 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -22,6 +24,7 @@ FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 #: the bench staff account's password; the databases hold only synthetic data
 STAFF_PASSWORD = "bench-staff-password-not-secret"  # noqa: S105 - synthetic databases only
 SECRET_KEY = "bench-secret-key-that-is-long-enough-for-benchmarks"  # noqa: S105 - as above
+STAFF_TOTP_SECRET = "BENCHSTAFFTOTPKEYNOTSECRET234567"  # noqa: S105 - as above (base32)
 
 
 def default_base_url() -> str:
@@ -44,7 +47,23 @@ def environment(url: str) -> dict[str, str]:
         "ENDORRIN_SECRET_KEY": SECRET_KEY,
         "ENDORRIN_ENV": "development",
         "ENDORRIN_BENCH_STAFF_PASSWORD": STAFF_PASSWORD,
+        "ENDORRIN_BENCH_STAFF_TOTP_SECRET": STAFF_TOTP_SECRET,
+        # The load comes from one address and fills forms in milliseconds: the least fill time and the
+        # per-address limits (app/throttle.py) would refuse it; they are still looked up on every request.
+        "ENDORRIN_FORM_MIN_FILL_SECONDS": "0",
+        "ENDORRIN_RATELIMIT_SUBMISSIONS": "1000000 per hour",
+        "ENDORRIN_RATELIMIT_DRAFT_SAVES": "1000000 per hour",
+        "ENDORRIN_RATELIMIT_SIGN_IN": "1000000 per 10 minutes",
     }
+
+
+def second_factor_code(wait_for_next: bool = False) -> str:
+    """The bench staff's code for the second step of sign-in (the seeding set up their app's key): the
+    current one, or after waiting for the next 30-second step (a code is accepted once)."""
+    totp = pyotp.TOTP(STAFF_TOTP_SECRET)
+    if wait_for_next:
+        time.sleep(totp.interval - time.time() % totp.interval + 0.5)
+    return str(totp.now())
 
 
 def _create(url: str) -> None:

@@ -192,6 +192,8 @@ def prepare_pages(base: str, drafts: int, work: Path, log: Callable[[str], None]
         "/auth/login",
         [("csrf_token", staff.token()), ("email", BENCH_STAFF_EMAIL), ("password", databases.STAFF_PASSWORD)],
     )
+    if "/auth/mfa" in staff.url:
+        staff.post("/auth/mfa", [("csrf_token", staff.token()), ("code", databases.second_factor_code())])
     assert "/staff" in staff.url, f"the bench staff member could not sign in: {staff.url}"
     inbox = staff.get("/staff/")
     reference = re.search(r'href="/staff/cases/([A-Z0-9-]+)"', inbox)

@@ -137,3 +137,23 @@ def test_inbox_and_case_page_read_cases_through_indexes(app: Flask, db: Session,
             with engine.connect() as connection:
                 plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters).all())
             assert "Seq Scan on submissions" not in plan, f"{name} scans every case:\n{statement}\n{plan}"
+
+
+def test_the_bench_staff_account_passes_both_steps_of_sign_in_with_the_key_it_was_seeded_with(
+    app: Flask, db: Session
+) -> None:
+    import pyotp
+
+    from app.seeding import BENCH_STAFF_EMAIL
+
+    key = pyotp.random_base32()
+    seeded_cli = app.test_cli_runner().invoke(
+        args=["bench", "seed", "--cases", "0", "--staff-password", "ett-langt-losenord-1", "--staff-totp-secret", key]
+    )
+    assert seeded_cli.exit_code == 0, seeded_cli.output
+    staff = Staff(app.test_client())
+    staff.get("/auth/login")
+    staff.post("/auth/login", {"email": BENCH_STAFF_EMAIL, "password": "ett-langt-losenord-1"})
+    assert staff.url == "/auth/mfa"  # already set up: no enrolment page, straight to the code
+    staff.post("/auth/mfa", {"code": pyotp.TOTP(key).now()})
+    assert staff.url == "/staff/" and staff.page.status_code == 200
