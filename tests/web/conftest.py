@@ -33,6 +33,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
+def without_token(html: str) -> str:
+    """``html`` without its CSRF tokens' values: a token carries a timestamp in seconds, so two pages that
+    must look the same differ in it whenever a second ticks between them."""
+    return re.sub(r'name="csrf_token" (type="hidden" )?value="[^"]+"', 'name="csrf_token"', html)
+
+
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:

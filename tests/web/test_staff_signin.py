@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from conftest import CSRF, STAFF_PASSWORD, Staff, forget_used_codes, reread, totp_now
+from conftest import CSRF, STAFF_PASSWORD, Staff, forget_used_codes, reread, totp_now, without_token
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,10 +82,6 @@ def test_wrong_password_and_unknown_email_look_the_same_and_are_audited(
     assert all(e.actor_id is None and e.ip == "127.0.0.1" for e in failed)
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "login")) is None
     assert db.scalar(select(UserSession)) is None
-
-
-def without_token(html: str) -> str:
-    return re.sub(r'name="csrf_token" (type="hidden" )?value="[^"]+"', 'name="csrf_token"', html)
 
 
 def test_a_deactivated_user_gets_the_same_answer_as_a_wrong_password(hanna: User, browser: Staff, db: Session) -> None:
