@@ -87,11 +87,22 @@ test-browser: $(STAMP) i18n browser-deps ## the browser tier alone: journeys in 
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q tests/browser
 
 test: system-check $(STAMP) i18n lint browser-deps ## lint, the suite on SQLite (with the browser tier), again on TEST_DATABASE_URL, then the cluster
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/cluster
-	@# The fuzzer hunts at full strength on SQLite; on PostgreSQL a third of it looks for what only that database refuses.
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again against $$TEST_DATABASE_URL"; FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-250} $(BIN)/pytest -q tests/web; fi
-	@echo "== the cluster: two gunicorn instances, a Celery worker, PostgreSQL, Redis (skipped if not reachable)"
-	$(BIN)/pytest -q -rs tests/cluster
+	@# Two streams at once, one per core: the suite on SQLite with the browser tier, and beside it the web
+	@# tier on TEST_DATABASE_URL followed by the cluster (its own database, <name>_cluster). The second
+	@# stream uses Redis database 6 (TEST_REDIS_URL_SECOND), so neither empties the other's queue. Its
+	@# output follows the first's. The fuzzer hunts at full strength on SQLite; on PostgreSQL a third of it
+	@# looks for what only that database refuses.
+	@log=$$(mktemp); \
+	( set -e; export TEST_REDIS_URL=$${TEST_REDIS_URL_SECOND:-redis://127.0.0.1:6379/6}; \
+	  if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again against $$TEST_DATABASE_URL"; \
+	    FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-250} $(BIN)/pytest -q -p no:cacheprovider tests/web; fi; \
+	  echo "== the cluster: two gunicorn instances, a Celery worker, PostgreSQL, Redis (skipped if not reachable)"; \
+	  $(BIN)/pytest -q -p no:cacheprovider -rs tests/cluster ) >"$$log" 2>&1 & \
+	second=$$!; \
+	echo "== on SQLite, with the browser tier (the PostgreSQL stream runs beside it; its output follows)"; \
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q --ignore=tests/cluster; first=$$?; \
+	wait $$second; other=$$?; cat "$$log"; rm -f "$$log"; \
+	test $$first -eq 0 -a $$other -eq 0
 
 test-fast: $(STAMP) i18n ## unit and web tests on SQLite only, stop at the first failure
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q -x tests/unit tests/web
