@@ -20,6 +20,7 @@ from app.i18n import init_i18n
 from app.logs import init_logging
 from app.mail import init_mail
 from app.metrics import init_metrics
+from app.page_cache import init_page_cache
 from app.receipts import init_receipts
 from app.resident import bp as resident_bp
 from app.security import init_csrf, init_security_headers
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_mail(app)
     init_worker(app)
     init_templating(app)
+    init_page_cache(app)
     init_static_files(app)
     register_blueprints(app)
     register_error_handlers(app)

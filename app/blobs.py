@@ -63,9 +63,6 @@ class BlobStore(Protocol):
 
     def objects(self) -> Iterator[StoredObject]: ...
 
-    def check(self) -> None:
-        """Raise :class:`BlobStoreError` unless objects can be written and read now."""
-
 
 class HasBlob(Protocol):
     content: bytes | None
@@ -126,11 +123,6 @@ class FolderStore:
                 yield StoredObject(
                     path.relative_to(self.root).as_posix(), datetime.fromtimestamp(path.stat().st_mtime, UTC)
                 )
-
-    def check(self) -> None:
-        self.put("health/check", b"ok")
-        if self.get("health/check") != b"ok":
-            raise BlobStoreError(f"folder {self.root} gave back other bytes than were written")
 
 
 class S3Store:
@@ -193,10 +185,12 @@ class S3Store:
             for item in page.get("Contents", []):
                 yield StoredObject(item["Key"][len(self.prefix) :], item["LastModified"].astimezone(UTC))
 
-    def check(self) -> None:
-        self.put("health/check", b"ok")
-        if self.get("health/check") != b"ok":
-            raise BlobStoreError(f"bucket {self.bucket} gave back other bytes than were written")
+
+def check(store: BlobStore) -> None:
+    """Raise :class:`BlobStoreError` unless ``store`` takes an object now and gives the same bytes back."""
+    store.put("health/check", b"ok")
+    if store.get("health/check") != b"ok":
+        raise BlobStoreError(f"the {store.kind} store gave back other bytes than were written")
 
 
 def store_from_config(config: Any, instance_path: str) -> BlobStore | None:

@@ -165,7 +165,11 @@ def _development_key(instance: Path) -> str:
 
 
 class ConfigError(RuntimeError):
-    """The configuration is unsafe or incomplete; the message says what to set."""
+    """The configuration is unsafe or incomplete: ``problems`` says what to set, one problem each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 def problems_of(config: Any) -> list[str]:
@@ -226,4 +230,4 @@ def validate(config: Any) -> None:
     """Raise :class:`ConfigError` for settings that must not reach production."""
     problems = problems_of(config)
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigError(problems)

@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import force_locale, gettext, ngettext
 from werkzeug.wrappers import Response
 
-from app import blobs
+from app import blobs, page_cache
 from app.db import get_session
 from app.errors import render_error
 from app.field_messages import message_for
@@ -116,6 +116,15 @@ def _receipt_redirect(slug: str) -> Response:
 @bp.get("/")
 def catalog() -> str:
     query = request.args.get("q", "").strip()[:200]
+    if query or not set(request.args) <= {"lang"} or not page_cache.shareable():
+        return _render_catalog(query)
+    # The whole catalog, as every anonymous visitor gets it, kept under what it shows (see app.page_cache).
+    fingerprint = catalog_service.catalog_fingerprint(get_session(), _today())
+    key = ("catalog", current_language(), request.full_path, fingerprint)
+    return page_cache.kept_page(key, lambda: _render_catalog(query))
+
+
+def _render_catalog(query: str) -> str:
     entries = catalog_service.catalog(get_session(), _today())
     locale = current_language()
     found = catalog_service.search(entries, query, locale) if query else entries

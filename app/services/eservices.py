@@ -122,14 +122,20 @@ class CatalogEntry:
     definition: FormDefinition
 
 
+#: what puts an e-service in the catalog: a published version, neither closed nor archived
+_IN_CATALOG = (
+    FormVersion.status == FormVersion.PUBLISHED,
+    EService.closed_at.is_(None),
+    EService.archived_at.is_(None),
+)
+
+
 def catalog(session: Session, today: date | None = None) -> list[CatalogEntry]:
     """Every open e-service with a published version (and, given ``today``, within its open period)."""
     rows = session.execute(
         select(EService, FormVersion)
         .join(FormVersion, FormVersion.eservice_id == EService.id)
-        .where(
-            FormVersion.status == FormVersion.PUBLISHED, EService.closed_at.is_(None), EService.archived_at.is_(None)
-        )
+        .where(*_IN_CATALOG)
         .order_by(EService.slug)
         .options(defer(FormVersion.definition))  # definition_of has it, checked, after the first request
     ).all()
@@ -138,6 +144,29 @@ def catalog(session: Session, today: date | None = None) -> list[CatalogEntry]:
         for eservice, version in rows
         if today is None or studio.is_open(eservice, today)
     ]
+
+
+def catalog_fingerprint(session: Session, today: date) -> tuple[object, ...]:
+    """Everything the catalog on ``today`` is made of, as plain values: one small query, no objects.
+
+    Two equal fingerprints mean the same catalog: the same e-services (slug, open period) with the same
+    published versions (id and content hash, which fix every title, description and category). A page
+    kept under it (``app.page_cache``) is therefore never stale, in any process.
+    """
+    rows = session.execute(
+        select(
+            EService.id,
+            EService.slug,
+            EService.open_from,
+            EService.open_until,
+            FormVersion.id,
+            FormVersion.definition_sha256,
+        )
+        .join(FormVersion, FormVersion.eservice_id == EService.id)
+        .where(*_IN_CATALOG)
+        .order_by(EService.slug)
+    ).all()
+    return (today, *(tuple(row) for row in rows))
 
 
 def find_published(session: Session, slug: str, today: date | None = None) -> CatalogEntry | None:
