@@ -162,7 +162,7 @@ def outbox_work(interval: float) -> None:
 @jobs_cli.command("run")
 def jobs_run() -> None:
     """Run the scheduled jobs once: mail due, missing receipts, expired drafts, old mail text, unreferenced files
-    in the file store (for cron)."""
+    in the file store, and on SQLite the query planner's statistics (for cron)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     sent, failed = deliver_due(app)
     click.echo(f"Mail: {sent} sent, {failed} failed (will be retried).")
@@ -170,6 +170,8 @@ def jobs_run() -> None:
     click.echo(f"Expired drafts deleted: {worker.purge_expired_drafts(app)}.")
     click.echo(f"Delivered mail texts erased: {worker.erase_old_mail_text(app)}.")
     click.echo(f"Unreferenced files deleted from the file store: {worker.delete_unreferenced_files(app)}.")
+    if worker.refresh_query_statistics(app):
+        click.echo("Query planner statistics refreshed.")
 
 
 @files_cli.command("move-to-store")

@@ -7,6 +7,7 @@ agent, no query string, and private tokens in paths replaced.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import tempfile
@@ -46,6 +47,14 @@ def on_starting(server: Any) -> None:
     # Counters of a previous run of the server must not be added to this one's.
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         stale.unlink()
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    # Everything the loaded application holds (modules, templates, the app: some 185,000 objects) moves
+    # to the collector's permanent generation: a worker's full collection then skips it (about 90 ms
+    # each here, which staff saw as an occasional slow page), and does not write to pages it shares with
+    # the master, which keeps them shared.
+    gc.freeze()
 
 
 def child_exit(server: Any, worker: Any) -> None:

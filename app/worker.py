@@ -23,6 +23,7 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from flask import Flask
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app import blobs
@@ -45,6 +46,7 @@ RENDER_MISSING = "endorrin.receipts.render_missing"
 PURGE_DRAFTS = "endorrin.drafts.purge"
 SWEEP_FILES = "endorrin.files.sweep"
 RETENTION = "endorrin.retention"
+STATISTICS = "endorrin.db.statistics"
 HANDED = "endorrin:handed:"
 
 
@@ -71,6 +73,7 @@ def init_worker(app: Flask) -> None:
             "drafts-purge": {"task": PURGE_DRAFTS, "schedule": 3600.0},
             "retention": {"task": RETENTION, "schedule": crontab(hour=2, minute=30)},
             "files-sweep": {"task": SWEEP_FILES, "schedule": crontab(hour=3, minute=15)},
+            "db-statistics": {"task": STATISTICS, "schedule": crontab(hour=4, minute=0)},
         },
     )
     celery.flask_app = app  # type: ignore[attr-defined]
@@ -172,6 +175,11 @@ def sweep_files() -> int:
     return delete_unreferenced_files(_app())
 
 
+@celery.task(name=STATISTICS)
+def statistics() -> bool:
+    return refresh_query_statistics(_app())
+
+
 # The jobs themselves, also run without Celery by `flask jobs run` (from cron in the embedded setup).
 
 
@@ -229,3 +237,21 @@ def delete_unreferenced_files(app: Flask) -> int:
     if count:
         log.info("%d unreferenced file(s) deleted from the file store", count)
     return count
+
+
+def refresh_query_statistics(app: Flask) -> bool:
+    """On SQLite, gather the statistics its query planner chooses indexes by; True when it did.
+
+    Without them SQLite guesses, and at tens of thousands of cases it guesses wrong for the inbox (it
+    reads every case of the visible e-services and sorts them, instead of walking the received-time
+    index for one page). ``analysis_limit`` samples each index, so this takes well under a second at a
+    million cases. PostgreSQL keeps its own statistics (autovacuum), so there is nothing to do there.
+    """
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.begin() as connection:
+        connection.execute(text("PRAGMA analysis_limit = 1000"))
+        connection.execute(text("ANALYZE"))
+    log.info("query planner statistics refreshed")
+    return True
