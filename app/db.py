@@ -13,9 +13,10 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request
+from flask import session as visit
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -82,6 +83,8 @@ def new_token() -> str:
 
 #: Execution option: this transaction will write, so on SQLite take the write lock when it begins.
 WRITE_INTENT = "endorrin_write_intent"
+#: Session info key: the request was marked read-only (see :func:`read_only`); a write raises.
+READ_ONLY = "endorrin_read_only"
 
 
 def make_engine(
@@ -146,8 +149,48 @@ def _configure_sqlite(engine: Engine) -> None:
 SessionFactory = Callable[[], Session]
 
 
+class ReadOnlyViolation(RuntimeError):
+    """A request of a view marked :func:`read_only` tried to write: a programming error, caught by the tests."""
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+    @event.listens_for(factory, "before_flush")
+    def refuse_flush(session: Session, flush_context: Any, instances: Any) -> None:
+        if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+            raise ReadOnlyViolation("a read-only request changed rows: remove @read_only from its view")
+
+    @event.listens_for(factory, "do_orm_execute")
+    def refuse_statement(state: Any) -> None:
+        if state.session.info.get(READ_ONLY) and (state.is_insert or state.is_update or state.is_delete):
+            raise ReadOnlyViolation("a read-only request sent a write: remove @read_only from its view")
+
+    return factory
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def read_only(view: View) -> View:
+    """Mark a view whose GET (and HEAD) requests never write; put it right under the route decorator.
+
+    On SQLite every other request takes the write lock when its transaction begins (see
+    _configure_sqlite), so requests run one at a time, and a waiting one sleeps in SQLite's busy handler
+    (1, 2, 5, 10... ms) while the other worker takes the lock again: under load, pages that only read
+    waited up to a second. A read-only request begins plainly and reads its snapshot beside the writer
+    (WAL). Only for visitors who are not signed in: a member of staff's request refreshes their session
+    row. A write in such a request raises :class:`ReadOnlyViolation`, so a forgotten one fails the tests
+    that open the page, instead of failing a resident's request now and then with "database is locked".
+    """
+    view.read_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def _reads_only() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    # "_user_id" is where Flask-Login keeps the signed-in member of staff (app.auth.login).
+    return getattr(view, "read_only", False) and request.method in ("GET", "HEAD") and "_user_id" not in visit
 
 
 def init_db(app: Flask) -> None:
@@ -191,8 +234,11 @@ def get_session() -> Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
-        # Requests read and then write in one transaction (a case view writes its audit row), so on
-        # SQLite each takes the write lock when it begins and waits its turn; see _configure_sqlite.
-        g.db_session.connection(execution_options={WRITE_INTENT: True})
+        if _reads_only():
+            g.db_session.info[READ_ONLY] = True
+        else:
+            # Requests read and then write in one transaction (a case view writes its audit row), so on
+            # SQLite each takes the write lock when it begins and waits its turn; see _configure_sqlite.
+            g.db_session.connection(execution_options={WRITE_INTENT: True})
     session: Session = g.db_session
     return session

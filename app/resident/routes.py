@@ -24,7 +24,7 @@ from flask_babel import force_locale, gettext, ngettext
 from werkzeug.wrappers import Response
 
 from app import blobs, page_cache
-from app.db import get_session
+from app.db import get_session, read_only
 from app.errors import render_error
 from app.field_messages import message_for
 from app.i18n import current_language
@@ -114,6 +114,7 @@ def _receipt_redirect(slug: str) -> Response:
 
 
 @bp.get("/")
+@read_only
 def catalog() -> str:
     query = request.args.get("q", "").strip()[:200]
     if query or not set(request.args) <= {"lang"} or not page_cache.shareable():
@@ -137,6 +138,7 @@ def _render_catalog(query: str) -> str:
 
 
 @bp.get("/e/<slug>")
+@read_only
 def start(slug: str) -> str | tuple[str, int]:
     entry = catalog_service.find_published(get_session(), slug, _today())
     if entry is None:
@@ -216,6 +218,7 @@ def _honeypot_notice() -> str:
 
 
 @bp.route("/e/<slug>/page/<int:number>", methods=["GET", "POST"])
+@read_only
 @limiter.limit(draft_saves_per_address, methods=["POST"])
 def page(slug: str, number: int) -> Response | str | tuple[str, int]:
     loaded = _load(slug)
@@ -324,6 +327,7 @@ def _after_page(flow: Flow, draft: Draft, definition: FormDefinition, index: int
 
 
 @bp.route("/e/<slug>/review", methods=["GET", "POST"])
+@read_only
 @limiter.limit(submissions_per_address, methods=["POST"])
 def review(slug: str) -> Response | str | tuple[str, int]:
     loaded = _load(slug)
@@ -502,6 +506,7 @@ def _submission(token: str) -> Submission:
 
 
 @bp.get("/receipt/<token>")
+@read_only
 def receipt(token: str) -> str:
     submission = _submission(token)
     return render_template(
@@ -514,6 +519,7 @@ def receipt(token: str) -> str:
 
 
 @bp.route("/case/<token>", methods=["GET", "POST"])
+@read_only
 @limiter.limit(submissions_per_address, methods=["POST"])
 def follow(token: str) -> Response | tuple[str, int]:
     """The resident's page for their case: status, what happened, messages, and a way to answer."""
@@ -570,6 +576,7 @@ def follow(token: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/case/<token>/receipt.pdf")
+@read_only
 def receipt_pdf(token: str) -> Response:
     """The stored receipt, the same bytes every time."""
     submission = _submission(token)
@@ -587,6 +594,7 @@ def receipt_pdf(token: str) -> Response:
 
 
 @bp.get("/lattlast")
+@read_only
 def easy_read() -> str:
     """About the e-services in easy-to-read Swedish (lättläst), whatever the interface language."""
     return render_template("resident/easy_read.html")
@@ -597,6 +605,7 @@ STATEMENT_REVIEWED = date(2026, 11, 27)
 
 
 @bp.get("/tillganglighet")
+@read_only
 def accessibility_statement() -> str:
     """The accessibility statement (tillgänglighetsredogörelse) the law requires, in DIGG's structure."""
     report = catalog_service.find_published(get_session(), "tillganglighetsbrist-webbplats")
@@ -608,6 +617,7 @@ def accessibility_statement() -> str:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@read_only
 @limiter.limit(draft_saves_per_address, methods=["POST"])  # each post is a PDF to parse
 def verify() -> str:
     """Anyone can check a receipt: by reference and code, or by sending the PDF itself."""
