@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,15 +22,16 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, gettext, ngettext
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app import blobs, page_cache
-from app.db import get_session, read_only
+from app.db import WRITE_INTENT, get_session, read_only
 from app.errors import render_error
 from app.field_messages import message_for
 from app.i18n import current_language
 from app.mail import confirmation_mail, queue_mail, resume_mail
-from app.models import CaseEvent, Draft, Submission
+from app.models import CaseEvent, Draft, Receipt, Submission
 from app.receipts import render_receipt
 from app.resident import bp, honeypot
 from app.resident.pages import field_views, review_rows
@@ -44,6 +46,8 @@ from eservices.fields.email import Email
 from eservices.schema import FormDefinition
 from eservices.text import format_locale
 from eservices.validation import REMOVE_SUFFIX, validate_answers, validate_page, visible_pages
+
+log = logging.getLogger(__name__)
 
 DRAFTS = "drafts"  # session key: e-service slug -> draft token
 SWEDEN = filing.SWEDEN
@@ -391,8 +395,8 @@ def show_review(
 
 
 def _submit(flow: Flow, draft: Draft) -> Response:
+    """File the case with its confirmation mail, then draw its receipt; then to the receipt page."""
     slug = flow.slug
-    """File the case: one transaction with its receipt and confirmation mail; then to the receipt page."""
     token = _draft_token(slug)
     assert token is not None
     draft.locale = current_language()
@@ -411,16 +415,43 @@ def _submit(flow: Flow, draft: Draft) -> Response:
         assert first is not None
         return redirect(flow.page(first, check=1))
     if filed.new:
-        _issue_receipt_and_confirmation(filed.submission, follow_token)
+        _confirm_and_commit(filed.submission, follow_token)
+        _draw_receipt(filed.submission)
     return _receipt_redirect(slug)
 
 
-def _issue_receipt_and_confirmation(submission: Submission, follow_token: str) -> None:
-    """In the filing's transaction: the stored receipt, and the confirmation mail in the outbox."""
-    receipt_service.issue_receipt(get_session(), submission, render_receipt, _now())
+def _confirm_and_commit(submission: Submission, follow_token: str) -> None:
+    """The confirmation mail joins the filing's transaction, which is committed here, before the receipt.
+
+    XXX: the one request of ours with two commits. Until it commits, a filing holds the year's reference
+    counter (its row lock on PostgreSQL, the write lock on SQLite), and numbers must stay gap-free, so
+    they are taken in the filing's transaction. Drawing the receipt in it as well (about 75 ms of
+    WeasyPrint) made every other resident's filing wait: one installation filed at most about a dozen
+    cases a second, however many processes it ran. The mail leaves after the request's last commit, so
+    it carries the receipt whenever the receipt was stored (see app.mail.build_message).
+    """
     mail = confirmation_mail(submission, url_for("resident.follow", token=follow_token, _external=True))
     if mail is not None:
         queue_mail(get_session(), mail, _now())
+    get_session().commit()
+
+
+def _draw_receipt(submission: Submission) -> None:
+    """Draw the filed case's receipt (outside any transaction) and store it in a short one of its own.
+
+    The case is filed whatever happens here: if drawing or storing fails, the resident still gets their
+    receipt page and reference, and the receipt is drawn at its first download (``receipt_pdf``) or by
+    the scheduled jobs (``app.worker.render_missing_receipts``).
+    """
+    session = get_session()
+    try:
+        rendered = receipt_service.render(submission, render_receipt)
+        session.connection(execution_options={WRITE_INTENT: True})
+        receipt_service.store_receipt(session, submission, rendered, _now())
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("receipt of %s not stored after filing; it is drawn when first needed", submission.reference)
 
 
 @bp.route("/e/<slug>/saved", methods=["GET", "POST"])
@@ -580,9 +611,7 @@ def follow(token: str) -> Response | tuple[str, int]:
 def receipt_pdf(token: str) -> Response:
     """The stored receipt, the same bytes every time."""
     submission = _submission(token)
-    stored = receipt_service.receipt_of(get_session(), submission)
-    if stored is None:
-        abort(404)
+    stored = receipt_service.receipt_of(get_session(), submission) or _draw_missing_receipt(submission.id)
     return send_file(
         io.BytesIO(blobs.read(get_session(), stored)),
         mimetype="application/pdf",
@@ -591,6 +620,26 @@ def receipt_pdf(token: str) -> Response:
         etag=stored.sha256,
         max_age=0,
     )
+
+
+def _draw_missing_receipt(submission_id: int) -> Receipt:
+    """The receipt that was not stored after filing (see ``_draw_receipt``), drawn now and stored once.
+
+    In a transaction of its own, as the download's request only reads (``read_only``); when another
+    request stored it meanwhile, that one is the receipt.
+    """
+    factory = current_app.extensions["db_sessionmaker"]
+    for _attempt in range(2):
+        with factory() as session:
+            try:
+                with session.begin():
+                    session.connection(execution_options={WRITE_INTENT: True})
+                    submission = session.get(Submission, submission_id)
+                    assert submission is not None
+                    return receipt_service.issue_receipt(session, submission, render_receipt, _now())
+            except IntegrityError:
+                continue  # stored by another request between our look and our insert: take that one
+    raise RuntimeError(f"the receipt of case {submission_id} could neither be stored nor read")
 
 
 @bp.get("/lattlast")

@@ -30,23 +30,43 @@ def new_verification_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def issue_receipt(session: Session, submission: Submission, render: RenderReceipt, now: datetime) -> Receipt:
-    """Render the case's receipt from its snapshot and store the bytes; an existing receipt is returned as is."""
-    existing = session.scalar(select(Receipt).where(Receipt.submission_id == submission.id))
+@dataclass(frozen=True)
+class RenderedReceipt:
+    """A receipt drawn but not stored yet: the PDF and the verification code printed on it."""
+
+    pdf: bytes
+    verification_code: str
+
+
+def render(submission: Submission, render_pdf: RenderReceipt) -> RenderedReceipt:
+    """Draw the case's receipt from its snapshot; touches no database, so it needs no transaction."""
+    code = new_verification_code()
+    return RenderedReceipt(render_pdf(submission.snapshot, code), code)
+
+
+def store_receipt(session: Session, submission: Submission, rendered: RenderedReceipt, now: datetime) -> Receipt:
+    """Store a drawn receipt as the case's one receipt; when another was stored first, that one is kept."""
+    existing = receipt_of(session, submission)
     if existing is not None:
         return existing
-    code = new_verification_code()
-    pdf = render(submission.snapshot, code)
     receipt = Receipt(
         submission_id=submission.id,
-        **blobs.keep(session, pdf),
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        verification_code=code,
+        **blobs.keep(session, rendered.pdf),
+        sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+        verification_code=rendered.verification_code,
         rendered_at=now,
     )
     session.add(receipt)
     session.flush()
     return receipt
+
+
+def issue_receipt(session: Session, submission: Submission, render_pdf: RenderReceipt, now: datetime) -> Receipt:
+    """Render the case's receipt from its snapshot and store the bytes; an existing receipt is returned as is."""
+    existing = receipt_of(session, submission)
+    if existing is not None:
+        return existing
+    return store_receipt(session, submission, render(submission, render_pdf), now)
 
 
 def receipt_of(session: Session, submission: Submission) -> Receipt | None:

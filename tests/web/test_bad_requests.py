@@ -163,7 +163,7 @@ def test_server_errors_roll_back_and_show_a_page(app: Flask, db: Session, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("app.resident.routes._issue_receipt_and_confirmation", broken)
+    monkeypatch.setattr("app.resident.routes.confirmation_mail", broken)  # within the filing's transaction
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         response = resident.post(data={"action": "submit"})

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import re
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from flask import Flask
 from pypdf import PdfReader
 from smtp_server import SmtpServer
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.mail import deliver_due
@@ -190,6 +192,73 @@ def test_filing_gives_a_checked_reference_and_a_receipt_that_never_changes(resid
     assert reference in resident.html
     assert pdf_link(resident.html) == receipt_pdf
     assert resident.client.get(receipt_pdf).data == first.data
+
+
+def test_another_resident_can_file_while_a_receipt_is_drawn(
+    app: Flask, resident: Resident, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing a receipt takes tens of milliseconds; the year's reference counter (and on SQLite the
+    write lock) must be free by then, or every filing waits for every other resident's receipt."""
+    import app.resident.routes as routes
+
+    engine = app.extensions["db_engine"]
+    free_while_drawing: list[bool] = []
+    real_render = routes.render_receipt
+
+    def render_and_look(snapshot: Any, code: str) -> bytes:
+        with engine.connect() as other:
+            if engine.dialect.name == "sqlite":
+                raw = other.connection.driver_connection
+                raw.execute("PRAGMA busy_timeout = 0")
+                try:
+                    raw.execute("BEGIN IMMEDIATE")  # what the next resident's filing does first
+                    raw.execute("ROLLBACK")
+                    free_while_drawing.append(True)
+                except sqlite3.OperationalError:
+                    free_while_drawing.append(False)
+                finally:
+                    raw.execute("PRAGMA busy_timeout = 30000")
+            else:
+                other.exec_driver_sql("SET lock_timeout = '200ms'")
+                try:
+                    other.execute(select(ReferenceCounter).with_for_update())
+                    free_while_drawing.append(True)
+                except OperationalError:  # lock_timeout: another transaction holds the counter
+                    free_while_drawing.append(False)
+                finally:
+                    other.rollback()
+        return real_render(snapshot, code)
+
+    monkeypatch.setattr(routes, "render_receipt", render_and_look)
+    reference = file_fault_report(resident)
+    assert free_while_drawing == [True]
+    assert receipt_of(db, reference).sha256 == sha256(resident.client.get(pdf_link(resident.html)).data)
+
+
+def test_a_receipt_not_drawn_at_filing_is_drawn_once_at_the_first_download(
+    app: Flask, resident: Resident, db: Session, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer
+) -> None:
+    import app.resident.routes as routes
+
+    def out_of_memory(snapshot: Any, code: str) -> bytes:
+        raise MemoryError("the receipt could not be drawn")
+
+    real_render = routes.render_receipt
+    monkeypatch.setattr(routes, "render_receipt", out_of_memory)
+    reference = file_fault_report(resident, email=EMAIL)  # the case is filed, and the resident told so
+    assert "Ladda ner kvittensen (PDF)" in resident.html
+    assert count(db, Receipt) == 0
+    monkeypatch.setattr(routes, "render_receipt", real_render)
+
+    first = resident.client.get(pdf_link(resident.html))
+    second = resident.client.get(pdf_link(resident.html))
+    assert first.status_code == second.status_code == 200 and first.data.startswith(b"%PDF-")
+    assert first.data == second.data and count(db, Receipt) == 1
+    assert sha256(first.data) == receipt_of(db, reference).sha256
+    # The confirmation, sent after that, carries it.
+    assert deliver_due(app) == (1, 0)
+    (attachment,) = pdf_attachments(smtp.messages[0])
+    assert attachment.get_content() == first.data
 
 
 # --- 2. what the PDF holds -----------------------------------------------------------------------------
