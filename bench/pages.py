@@ -14,7 +14,7 @@ HTTP (see ``wrk_submit.lua``): CSRF check, validation, the case, its receipt PDF
 happen as for a resident; nothing is skipped. If wrk sends more submits than drafts were prepared, the
 extra ones land on an already filed draft (a cheap redirect), so the row says how many were real.
 
-    .venv/bin/python -m bench.pages [--duration 8] [--rounds 3] [--drafts 600]
+    .venv/bin/python -m bench.pages [--duration 8] [--rounds 3] [--drafts 800]
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=databases.default_base_url())
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--drafts", type=int, default=400, help="complete drafts prepared per round for submit")
+    parser.add_argument("--drafts", type=int, default=800, help="complete drafts prepared per round for submit")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
