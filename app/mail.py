@@ -19,11 +19,13 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template
 from flask_babel import force_locale, gettext
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import blobs
 from app.db import WRITE_INTENT
 from app.models import OutboxMessage, Receipt, Submission
+from app.receipts import receipt_for
 from app.services import outbox
 from app.services.outbox import OutgoingMail
 from eservices.text import format_locale
@@ -149,6 +151,22 @@ def _permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
+def _receipt_first(app: Flask, message_id: int) -> None:
+    """A confirmation leaves with its receipt: one not stored when the case was filed is drawn now.
+
+    If it cannot be drawn, the mail goes without it (it has the follow-the-case link, where the receipt
+    is drawn at its first download): a mail held back for ever would be a lost mail.
+    """
+    with app.extensions["db_sessionmaker"]() as session:
+        case_id = session.scalar(select(OutboxMessage.receipt_submission_id).where(OutboxMessage.id == message_id))
+        stored = session.scalar(select(Receipt.id).where(Receipt.submission_id == case_id)) if case_id else None
+    if case_id is not None and stored is None:
+        try:
+            receipt_for(app, case_id)
+        except Exception:
+            log.exception("receipt of case %s could not be drawn; its confirmation goes without it", case_id)
+
+
 def deliver_one(app: Flask, message_id: int) -> bool | None:
     """Deliver outbox row ``message_id`` if it is still pending and due: True sent, False failed, None not taken.
 
@@ -156,6 +174,7 @@ def deliver_one(app: Flask, message_id: int) -> bool | None:
     """
     config = app.config
     factory = app.extensions["db_sessionmaker"]
+    _receipt_first(app, message_id)
     with factory() as session:
         with session.begin():
             _write_intent(session)

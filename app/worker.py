@@ -24,14 +24,12 @@ from celery.schedules import crontab
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from flask import Flask
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from app import blobs
 from app.db import WRITE_INTENT
 from app.logs import current_request_id, request_id_var
 from app.mail import deliver_one, due_now
-from app.models import Submission
-from app.receipts import render_receipt
+from app.receipts import receipt_for
 from app.services import filing
 from app.services import outbox as outbox_service
 from app.services import receipts as receipt_service
@@ -184,28 +182,16 @@ def statistics() -> bool:
 
 
 def render_missing_receipts(app: Flask) -> int:
-    """Render and store the receipt of every case that has none; returns how many were rendered."""
+    """Give every case that has no receipt its receipt (drawn now, or stored meanwhile elsewhere); how many."""
     factory = app.extensions["db_sessionmaker"]
     with factory() as session:
         ids = receipt_service.submissions_without_receipt(session)
         session.rollback()
-    rendered = 0
-    base_url = app.config["PUBLIC_BASE_URL"] or "http://localhost"
     for submission_id in ids:
-        with app.test_request_context("/", base_url=base_url), factory() as session:
-            try:
-                with session.begin():
-                    session.connection(execution_options={WRITE_INTENT: True})
-                    submission = session.get(Submission, submission_id)
-                    if submission is None:
-                        continue
-                    receipt_service.issue_receipt(session, submission, render_receipt, datetime.now(UTC))
-                rendered += 1
-            except IntegrityError:
-                pass  # another worker stored it first: the receipt exists, which is all that was asked
-    if rendered:
-        log.info("%d missing receipt(s) rendered", rendered)
-    return rendered
+        receipt_for(app, submission_id)
+    if ids:
+        log.info("%d missing receipt(s) rendered", len(ids))
+    return len(ids)
 
 
 def purge_expired_drafts(app: Flask) -> int:

@@ -22,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, gettext, ngettext
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app import blobs, page_cache
@@ -31,8 +30,8 @@ from app.errors import render_error
 from app.field_messages import message_for
 from app.i18n import current_language
 from app.mail import confirmation_mail, queue_mail, resume_mail
-from app.models import CaseEvent, Draft, Receipt, Submission
-from app.receipts import render_receipt
+from app.models import CaseEvent, Draft, Submission
+from app.receipts import receipt_for, render_receipt
 from app.resident import bp, honeypot
 from app.resident.pages import field_views, review_rows
 from app.services import cases, filing
@@ -611,7 +610,9 @@ def follow(token: str) -> Response | tuple[str, int]:
 def receipt_pdf(token: str) -> Response:
     """The stored receipt, the same bytes every time."""
     submission = _submission(token)
-    stored = receipt_service.receipt_of(get_session(), submission) or _draw_missing_receipt(submission.id)
+    # Drawn now (once) if it was not stored when the case was filed; see _draw_receipt.
+    stored = receipt_service.receipt_of(get_session(), submission) or receipt_for(current_app, submission.id)
+    assert stored is not None
     return send_file(
         io.BytesIO(blobs.read(get_session(), stored)),
         mimetype="application/pdf",
@@ -620,26 +621,6 @@ def receipt_pdf(token: str) -> Response:
         etag=stored.sha256,
         max_age=0,
     )
-
-
-def _draw_missing_receipt(submission_id: int) -> Receipt:
-    """The receipt that was not stored after filing (see ``_draw_receipt``), drawn now and stored once.
-
-    In a transaction of its own, as the download's request only reads (``read_only``); when another
-    request stored it meanwhile, that one is the receipt.
-    """
-    factory = current_app.extensions["db_sessionmaker"]
-    for _attempt in range(2):
-        with factory() as session:
-            try:
-                with session.begin():
-                    session.connection(execution_options={WRITE_INTENT: True})
-                    submission = session.get(Submission, submission_id)
-                    assert submission is not None
-                    return receipt_service.issue_receipt(session, submission, render_receipt, _now())
-            except IntegrityError:
-                continue  # stored by another request between our look and our insert: take that one
-    raise RuntimeError(f"the receipt of case {submission_id} could neither be stored nor read")
 
 
 @bp.get("/lattlast")

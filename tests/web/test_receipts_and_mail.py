@@ -261,6 +261,33 @@ def test_a_receipt_not_drawn_at_filing_is_drawn_once_at_the_first_download(
     assert attachment.get_content() == first.data
 
 
+def test_a_confirmation_whose_receipt_was_not_drawn_at_filing_draws_it_before_it_leaves(
+    app: Flask, resident: Resident, db: Session, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer
+) -> None:
+    import app.receipts as receipts
+    import app.resident.routes as routes
+
+    def out_of_memory(snapshot: Any, code: str) -> bytes:
+        raise MemoryError("the receipt could not be drawn")
+
+    monkeypatch.setattr(routes, "render_receipt", out_of_memory)
+    reference = file_fault_report(resident, email=EMAIL)
+    assert count(db, Receipt) == 0
+
+    assert deliver_due(app) == (1, 0)
+    (attachment,) = pdf_attachments(smtp.messages[0])
+    assert count(db, Receipt) == 1 and sha256(attachment.get_content()) == receipt_of(db, reference).sha256
+    assert resident.client.get(pdf_link(resident.html)).data == attachment.get_content()
+
+    # When the receipt cannot be drawn at all, the mail still goes, with the link to the case.
+    other = Resident(app.test_client())
+    monkeypatch.setattr(receipts, "render_receipt", out_of_memory)
+    file_fault_report(other, email="bo@example.se")
+    assert deliver_due(app) == (1, 0)
+    assert pdf_attachments(smtp.messages[1]) == []
+    assert follow_link(other.html) in body_of(smtp.messages[1], "plain")
+
+
 # --- 2. what the PDF holds -----------------------------------------------------------------------------
 
 
