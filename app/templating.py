@@ -7,14 +7,29 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import format_date, format_time
+from markupsafe import Markup
 
-from app.i18n import current_language
-from eservices.text import localize
+from app.i18n import RIGHT_TO_LEFT, current_language
+from eservices.text import language_used, localize
 
 
 def localized(text: Any) -> str:
     """Content written by communicators (``{"sv": ..., "en": ...}``) in the current language."""
     return localize(text, current_language())
+
+
+def lang_of(text: Any) -> Markup:
+    """`` lang="sv" dir="ltr"`` for content written by communicators (``{"sv": ..., "en": ...}``) that is
+    shown in Swedish because it has no translation into the page's language; nothing when it has.
+
+    Screen readers then read it with a Swedish voice (WCAG 3.1.2, language of parts), and on an Arabic or
+    Persian page its punctuation stays at the end of the sentence instead of jumping to the other side.
+    """
+    page = current_language()
+    used = language_used(text, page)
+    if used == page:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(used, "rtl" if used in RIGHT_TO_LEFT else "ltr")
 
 
 def local_datetime(value: datetime) -> str:
@@ -37,6 +52,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = lambda value: format_date(value, "long")
     app.jinja_env.globals["field_macros"] = field_macros
+    app.jinja_env.globals["lang_of"] = lang_of
     app.jinja_env.globals["municipality"] = lambda: current_app.config["MUNICIPALITY_NAME"]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -61,6 +61,25 @@ def test_content_without_a_translation_falls_back_to_swedish_and_says_so_once(re
     assert re.search(r'<span lang="sv">Vad gäller felet\?</span>', resident.html)  # the Swedish label is marked
 
 
+def test_swedish_content_on_an_arabic_page_is_marked_as_swedish_and_left_to_right(
+    resident: Resident, make_submission
+) -> None:
+    """Texts the communicator wrote only in Swedish are read with a Swedish voice, punctuation in place."""
+    resident.get("/?lang=fa")  # no bundled e-service is written in Persian
+    swedish = 'lang="sv" dir="ltr"'
+    assert re.search(rf'class="service-link"[^>]*{swedish}>Synpunkter och klagomål<', resident.html)
+    resident.get("/e/synpunkter-och-klagomal")
+    assert re.search(rf"<h1 {swedish}>Synpunkter och klagomål</h1>", resident.html)
+    _reference, follow_url = make_submission("synpunkter-och-klagomal")
+    resident.get(follow_url + "?lang=fa")
+    assert '<html lang="fa" dir="rtl">' in resident.html
+    assert re.search(rf"<dd {swedish}>Synpunkter och klagomål</dd>", resident.html)
+    # Arabic has its own text of the same e-service: nothing to mark there.
+    resident.get("/?lang=ar")
+    arabic_link = r'<a class="service-link" href="/e/synpunkter-och-klagomal[^"]*">ملاحظات وشكاوى</a>'
+    assert re.search(arabic_link, resident.html)
+
+
 def test_easy_to_read_swedish_is_offered(client: FlaskClient) -> None:
     catalog = client.get("/").get_data(as_text=True)
     assert "Om e-tjänsterna på lättläst svenska" in catalog
