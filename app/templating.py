@@ -32,6 +32,14 @@ def lang_of(text: Any) -> Markup:
     return Markup(' lang="{}" dir="{}"').format(used, "rtl" if used in RIGHT_TO_LEFT else "ltr")
 
 
+def localized_part(text: Any) -> Markup:
+    """Content written by communicators for a place inside a translated sentence: the text in the page's
+    language, or its Swedish in a ``<span lang="sv" dir="ltr">`` (see :func:`lang_of`)."""
+    attributes = lang_of(text)
+    shown = localized(text)
+    return Markup("<span{}>{}</span>").format(attributes, shown) if attributes else Markup.escape(shown)
+
+
 def local_datetime(value: datetime) -> str:
     """A moment as people in the installation's time zone read it: ``27 november 2026 14:05``."""
     return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
@@ -49,6 +57,7 @@ def field_macros(field_type: str) -> Any:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["localized"] = localized
+    app.jinja_env.filters["localized_part"] = localized_part
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = lambda value: format_date(value, "long")
     app.jinja_env.globals["field_macros"] = field_macros

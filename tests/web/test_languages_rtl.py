@@ -6,6 +6,10 @@ import re
 
 from conftest import Resident
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Receipt, Submission
 
 NAMES = {
     "sv": "Svenska",
@@ -62,7 +66,7 @@ def test_content_without_a_translation_falls_back_to_swedish_and_says_so_once(re
 
 
 def test_swedish_content_on_an_arabic_page_is_marked_as_swedish_and_left_to_right(
-    resident: Resident, make_submission
+    resident: Resident, make_submission, db: Session
 ) -> None:
     """Texts the communicator wrote only in Swedish are read with a Swedish voice, punctuation in place."""
     resident.get("/?lang=fa")  # no bundled e-service is written in Persian
@@ -74,6 +78,11 @@ def test_swedish_content_on_an_arabic_page_is_marked_as_swedish_and_left_to_righ
     resident.get(follow_url + "?lang=fa")
     assert '<html lang="fa" dir="rtl">' in resident.html
     assert re.search(rf"<dd {swedish}>Synpunkter och klagomål</dd>", resident.html)
+    # Inside a sentence of the page's language, too: the e-service named when a receipt is checked.
+    reference = _reference
+    code = db.scalar(select(Receipt.verification_code).join(Submission).where(Submission.reference == reference))
+    resident.get(f"/verify?lang=fa&reference={reference}&code={code}")
+    assert re.search(rf"{reference}، <span {swedish}>Synpunkter och klagomål</span>", resident.html)
     # Arabic has its own text of the same e-service: nothing to mark there.
     resident.get("/?lang=ar")
     arabic_link = r'<a class="service-link" href="/e/synpunkter-och-klagomal[^"]*">ملاحظات وشكاوى</a>'
