@@ -52,11 +52,11 @@ def render_receipt(snapshot: Mapping[str, Any], verification_code: str) -> bytes
 def receipt_for(app: Flask, submission_id: int) -> Receipt | None:
     """Case ``submission_id``'s receipt: the stored one, or drawn now and stored once; None without the case.
 
-    For a receipt that was not stored when the case was filed (see ``app.resident.routes._draw_receipt``):
-    the first download, the confirmation mail and the scheduled jobs all come here. It uses sessions of
-    its own, so a caller that only reads (or holds other locks) can call it, and draws the receipt
-    before it takes the write lock. When another process stores one meanwhile, that one is the receipt.
-    Outside a request, the receipt's /verify address comes from PUBLIC_BASE_URL.
+    The filing draws its receipt here right after its commit (``app.resident.routes._draw_receipt``); if
+    that failed, the confirmation mail, the first download (resident or staff) and the scheduled jobs
+    come here too. It uses sessions of its own, so a caller that only reads (or holds other locks) can
+    call it, and draws the receipt before it takes the write lock. When another process stores one
+    meanwhile, that one is the receipt. Outside a request, the /verify address comes from PUBLIC_BASE_URL.
     """
     factory = app.extensions["db_sessionmaker"]
     base_url = app.config["PUBLIC_BASE_URL"] or "http://localhost"

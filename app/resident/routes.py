@@ -25,13 +25,13 @@ from flask_babel import force_locale, gettext, ngettext
 from werkzeug.wrappers import Response
 
 from app import blobs, page_cache
-from app.db import WRITE_INTENT, get_session, read_only
+from app.db import get_session, read_only
 from app.errors import render_error
 from app.field_messages import message_for
 from app.i18n import current_language
 from app.mail import confirmation_mail, queue_mail, resume_mail
 from app.models import CaseEvent, Draft, Submission
-from app.receipts import receipt_for, render_receipt
+from app.receipts import receipt_for
 from app.resident import bp, honeypot
 from app.resident.pages import field_views, review_rows
 from app.services import cases, filing
@@ -436,20 +436,16 @@ def _confirm_and_commit(submission: Submission, follow_token: str) -> None:
 
 
 def _draw_receipt(submission: Submission) -> None:
-    """Draw the filed case's receipt (outside any transaction) and store it in a short one of its own.
+    """Draw the filed case's receipt and store it (``app.receipts.receipt_for``: drawn outside any
+    transaction, stored in a short one of its own).
 
     The case is filed whatever happens here: if drawing or storing fails, the resident still gets their
-    receipt page and reference, and the receipt is drawn at its first download (``receipt_pdf``) or by
-    the scheduled jobs (``app.worker.render_missing_receipts``).
+    receipt page and reference, and the receipt is drawn later through the same function, by whichever
+    comes first of its confirmation mail, its first download and the scheduled jobs.
     """
-    session = get_session()
     try:
-        rendered = receipt_service.render(submission, render_receipt)
-        session.connection(execution_options={WRITE_INTENT: True})
-        receipt_service.store_receipt(session, submission, rendered, _now())
-        session.commit()
+        receipt_for(current_app._get_current_object(), submission.id)  # type: ignore[attr-defined]
     except Exception:
-        session.rollback()
         log.exception("receipt of %s not stored after filing; it is drawn when first needed", submission.reference)
 
 
@@ -611,7 +607,10 @@ def receipt_pdf(token: str) -> Response:
     """The stored receipt, the same bytes every time."""
     submission = _submission(token)
     # Drawn now (once) if it was not stored when the case was filed; see _draw_receipt.
-    stored = receipt_service.receipt_of(get_session(), submission) or receipt_for(current_app, submission.id)
+    stored = receipt_service.receipt_of(get_session(), submission) or receipt_for(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        submission.id,
+    )
     assert stored is not None
     return send_file(
         io.BytesIO(blobs.read(get_session(), stored)),

@@ -61,14 +61,6 @@ def store_receipt(session: Session, submission: Submission, rendered: RenderedRe
     return receipt
 
 
-def issue_receipt(session: Session, submission: Submission, render_pdf: RenderReceipt, now: datetime) -> Receipt:
-    """Render the case's receipt from its snapshot and store the bytes; an existing receipt is returned as is."""
-    existing = receipt_of(session, submission)
-    if existing is not None:
-        return existing
-    return store_receipt(session, submission, render(submission, render_pdf), now)
-
-
 def receipt_of(session: Session, submission: Submission) -> Receipt | None:
     return session.scalar(select(Receipt).where(Receipt.submission_id == submission.id))
 

@@ -28,7 +28,7 @@ from app.auth.login import signed_in_user
 from app.db import get_session
 from app.mail import message_mail, queue_mail
 from app.models import Attachment, EService, Submission, User
-from app.receipts import render_receipt
+from app.receipts import receipt_for
 from app.services import audit, cases, outbox
 from app.services import receipts as receipt_service
 from app.services.eservices import definition_of, published_version
@@ -304,8 +304,12 @@ def download(reference: str, file_id: int) -> Response:
 @bp.get("/cases/<reference>/receipt.pdf")
 def receipt(reference: str) -> Response:
     found = _case(reference)
-    # Drawn now if it was not stored after filing (see app.resident.routes._draw_receipt); else the stored one.
-    stored = receipt_service.issue_receipt(get_session(), found, render_receipt, _now())
+    # Drawn now (once) if it was not stored when the case was filed; see app.resident.routes._draw_receipt.
+    stored = receipt_service.receipt_of(get_session(), found) or receipt_for(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        found.id,
+    )
+    assert stored is not None
     audit.record(
         get_session(),
         audit.RECEIPT_DOWNLOADED,

@@ -3,7 +3,6 @@ read-only cannot write (app.db.read_only)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,12 +39,10 @@ def test_residents_read_their_pages_while_another_request_writes(
     token = follow_url.rsplit("/", 1)[1]
     pages = ["/", "/?lang=fi", "/e/grumsinitiativ", form_page, follow_url, f"/receipt/{token}", "/lattlast"]
     with write_lock_held(app):
-        started = time.monotonic()
+        # Each would otherwise wait for the lock, and after the 30-second busy timeout fail ("locked").
         for url in pages:
             answer = resident.client.get(url)
             assert answer.status_code == 200, f"{url} answered {answer.status_code}"
-        # Each would otherwise have waited for the lock (up to the 30-second busy timeout).
-        assert time.monotonic() - started < 10
 
 
 def test_a_signed_in_member_of_staff_on_resident_pages_keeps_their_session_fresh(
